@@ -1,0 +1,1 @@
+"""Audio preparation: probe, validate, loudness, assembly and the title card."""

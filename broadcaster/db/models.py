@@ -1,0 +1,193 @@
+"""The stored state: episodes, slots, destinations, provinces, as-run rows, call-ins, users.
+
+Times are stored as naive UTC and come back as aware UTC (`UTCDateTime`), so nothing
+above this module ever sees a naive datetime.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SLOT_STATUSES = ("scheduled", "on_air", "aired", "partial", "failed", "missed", "cancelled")
+LEG_STATUSES = ("on_air", "aired", "partial", "cut", "failed", "missed")
+DESTINATIONS = ("radio", "facebook")
+ROLES = ("operator", "organiser")
+SCREENING_STATES = ("waiting", "on_air", "done", "dropped")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored naive UTC on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; times must be aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Province(Base):
+    __tablename__ = "provinces"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_km: Mapped[str | None] = mapped_column(String(100))
+    relay: Mapped[str | None] = mapped_column(String(500))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Destination(Base):
+    """A place a slot can air: `radio` (Icecast) or `facebook` (Live video)."""
+
+    __tablename__ = "destinations"
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    description: Mapped[str] = mapped_column(String(200))
+
+
+class Episode(Base):
+    __tablename__ = "episodes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(254))
+    series: Mapped[str | None] = mapped_column(String(254))
+    partners: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+    source_kind: Mapped[str] = mapped_column(String(10))  # "file" or "live"
+    source: Mapped[str] = mapped_column(Text)  # the original file path or the live URL
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    media_path: Mapped[str | None] = mapped_column(Text)
+    card_path: Mapped[str | None] = mapped_column(Text)
+    duration_s: Mapped[float] = mapped_column(Float)
+    loudness_lufs: Mapped[float | None] = mapped_column(Float)
+    true_peak_dbtp: Mapped[float | None] = mapped_column(Float)
+    measured_lufs: Mapped[float | None] = mapped_column(Float)
+    measured_true_peak_dbtp: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime]
+
+    slots: Mapped[list[Slot]] = relationship(back_populates="episode")
+
+
+class Slot(Base):
+    """One airing of an episode. `origin` says who owns it: `cli`, `web` or `file:NAME`."""
+
+    __tablename__ = "slots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="RESTRICT"))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    destinations: Mapped[list[str]] = mapped_column(JSON)
+    provinces: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    origin: Mapped[str] = mapped_column(String(200), default="cli")
+    origin_key: Mapped[str | None] = mapped_column(String(200))
+    repeat: Mapped[str | None] = mapped_column(String(500))
+    preflight: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    facebook_live_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    episode: Mapped[Episode] = relationship(back_populates="slots")
+    legs: Mapped[list[AsRunLeg]] = relationship(back_populates="slot")
+
+    __table_args__ = (
+        Index("ix_slots_start_end", "start", "end"),
+        Index("ix_slots_origin_key", "origin", "origin_key"),
+    )
+
+
+class AsRunLeg(Base):
+    """What one leg of one slot actually did."""
+
+    __tablename__ = "asrun_legs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
+    leg: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(20), default="aircheck")  # server kind aired to
+    scheduled_start: Mapped[datetime]
+    actual_start: Mapped[datetime | None]
+    actual_end: Mapped[datetime | None]
+    gaps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    reconnects: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12))
+    cause: Mapped[str | None] = mapped_column(Text)
+    aircheck_path: Mapped[str | None] = mapped_column(Text)
+
+    slot: Mapped[Slot] = relationship(back_populates="legs")
+
+
+class ProvinceCarriage(Base):
+    """Per slot and province: the segments during which the relay carried the feed."""
+
+    __tablename__ = "province_carriage"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
+    province_code: Mapped[str] = mapped_column(ForeignKey("provinces.code"))
+    segments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="unknown")
+
+
+class CallIn(Base):
+    """A listener's call. Never the phone number: at most a keyed hash, erased in time."""
+
+    __tablename__ = "callins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    province_code: Mapped[str] = mapped_column(ForeignKey("provinces.code"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
+    topic: Mapped[str | None] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(10), default="waiting")
+    caller_hash: Mapped[str | None] = mapped_column(String(64))
+    entered_by: Mapped[str] = mapped_column(String(20), default="operator")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class LeaderLease(Base):
+    """The one row that says which daemon may air, and until when."""
+
+    __tablename__ = "leader_lease"
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]

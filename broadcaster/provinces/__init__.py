@@ -1,0 +1,1 @@
+"""Province relays: the defaults and, later, the monitors that watch them."""
