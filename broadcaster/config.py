@@ -130,9 +130,11 @@ def _describe(error: ValidationError, where: str) -> BadInput:
 
 
 def load_settings(config: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from `config`, else `$BROADCASTER_CONFIG`, else ./broadcaster.toml, else defaults."""
+    """Settings from `config`, `$BROADCASTER_CONFIG`, ./broadcaster.toml, or the defaults."""
     env = dict(os.environ if env is None else env)
-    explicit = config or (Path(env["BROADCASTER_CONFIG"]) if env.get("BROADCASTER_CONFIG") else None)
+    explicit = config or (
+        Path(env["BROADCASTER_CONFIG"]) if env.get("BROADCASTER_CONFIG") else None
+    )
     path = explicit or Path("broadcaster.toml")
     data: dict[str, Any] = {}
     if explicit is not None and not path.is_file():

@@ -56,7 +56,11 @@ def prepare_file(
 ) -> PreparedAudio:
     fields.check()
     return prepare_episode(
-        path, title=fields.title, partners=list(fields.partners), settings=settings, progress=progress
+        path,
+        title=fields.title,
+        partners=list(fields.partners),
+        settings=settings,
+        progress=progress,
     )
 
 

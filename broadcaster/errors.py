@@ -23,3 +23,7 @@ class NotFound(BadInput):
 
 class Conflict(BadInput):
     """A slot would overlap another on the same destination."""
+
+
+class NotReady(Exception):
+    """The installation cannot work yet (e.g. the database is not set up): exit code 1."""

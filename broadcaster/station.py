@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from broadcaster.clock import Clock, system_clock
 from broadcaster.config import Settings
-from broadcaster.db.migrate import require_current
+from broadcaster.db.migrate import require_current, require_database_file
 from broadcaster.db.session import SessionFactory, make_engine, make_sessions
 
 
@@ -22,6 +22,8 @@ class Station:
     @classmethod
     def open(cls, settings: Settings, clock: Clock = system_clock, check: bool = True) -> Station:
         """Connect to the configured database; with `check`, refuse one not yet initialised."""
+        if check:
+            require_database_file(settings.database_url)
         engine = make_engine(settings.database_url)
         if check:
             require_current(engine)

@@ -99,13 +99,19 @@ def station(db_url: str, station_dir: Path) -> Iterator[Station]:
     st.close()
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            input: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed `broadcaster` command as a user would."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
     full_env.update(env or {})
     exe = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "broadcaster"
     return subprocess.run(
-        [str(exe), *args], capture_output=True, text=True, env=full_env, cwd=cwd,
-        input=input, timeout=300,
+        [str(exe), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        input=input,
+        timeout=300,
     )

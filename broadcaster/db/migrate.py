@@ -9,9 +9,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from broadcaster.errors import BadInput
+from broadcaster.errors import NotReady
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -47,10 +48,26 @@ def require_current(engine: Engine) -> None:
     try:
         current = current_revision(engine)
     except OperationalError as exc:
-        raise BadInput(f"database {engine.url!r} cannot be opened: {exc.orig}") from None
+        raise NotReady(f"database {_name(engine)} cannot be opened: {exc.orig}") from None
     if current is None:
-        raise BadInput(
-            f"database {engine.url.render_as_string()!s} is not set up: run `broadcaster init`"
-        )
+        raise NotReady(f"database {_name(engine)} is not set up: run `broadcaster init`")
     if current != head_revision():
-        raise BadInput("database schema is older than this version: run `broadcaster init`")
+        raise NotReady(
+            f"database {_name(engine)} is older than this version: run `broadcaster init`"
+        )
+
+
+def _name(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def require_database_file(url: str) -> None:
+    """A missing SQLite file means `init` was never run; do not create an empty one."""
+    parsed = make_url(url)
+    is_file = parsed.drivername.startswith("sqlite") and parsed.database not in (
+        None,
+        "",
+        ":memory:",
+    )
+    if is_file and not Path(str(parsed.database)).exists():
+        raise NotReady(f"database {parsed.database} does not exist: run `broadcaster init`")

@@ -37,8 +37,13 @@ def sync_reference_rows(session: Session, settings: Settings, report: InitReport
     wanted = {p.code for p in settings.province}
     for position, conf in enumerate(settings.province):
         row = existing.get(conf.code)
-        values = {"name": conf.name, "name_km": conf.name_km, "relay": conf.relay,
-                  "position": position, "active": True}
+        values = {
+            "name": conf.name,
+            "name_km": conf.name_km,
+            "relay": conf.relay,
+            "position": position,
+            "active": True,
+        }
         if row is None:
             session.add(Province(code=conf.code, **values))
             report.provinces_added.append(conf.code)

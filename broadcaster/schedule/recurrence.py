@@ -12,7 +12,9 @@ from broadcaster.errors import BadInput
 MAX_OCCURRENCES = 10_000
 
 
-def expand(first: datetime, rule: str | None, zone: ZoneInfo, field: str = "repeat") -> list[datetime]:
+def expand(
+    first: datetime, rule: str | None, zone: ZoneInfo, field: str = "repeat"
+) -> list[datetime]:
     """Every start of a slot repeated by `rule`, counted from `first` (aware UTC), in order.
 
     The rule runs on the station's wall clock, so a weekly 19:00 slot stays at 19:00.

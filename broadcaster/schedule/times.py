@@ -12,9 +12,7 @@ from zoneinfo import ZoneInfo
 
 from broadcaster.errors import BadInput
 
-_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$"
-)
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
 
@@ -49,9 +47,7 @@ def parse_duration(text: str, field: str = "duration") -> timedelta:
     if not value or not match or not any(match.groups()):
         raise BadInput(f"{field}: {text!r} is not a duration; use e.g. 90s, 25m or 1h30m")
     hours, minutes, seconds = match.groups()
-    delta = timedelta(
-        hours=int(hours or 0), minutes=int(minutes or 0), seconds=float(seconds or 0)
-    )
+    delta = timedelta(hours=int(hours or 0), minutes=int(minutes or 0), seconds=float(seconds or 0))
     if delta <= timedelta(0):
         raise BadInput(f"{field}: {text!r} must be longer than zero")
     return delta
@@ -62,7 +58,11 @@ def format_duration(seconds: float) -> str:
     total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
+    parts = [
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+        f"{secs}s" if secs else "",
+    ]
     return "".join(parts) or "0s"
 
 

@@ -1,0 +1,409 @@
+"""`schedule apply`: make the slots a schedule file owns match it, all or nothing.
+
+Episodes are matched by key and slots by (file, episode key, entry, occurrence), so
+applying the same file twice changes nothing. Every problem is gathered before any
+change is made; one problem stops the whole apply.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broadcaster import episodes as library
+from broadcaster.audio.prepare import PreparedAudio, Progress, sha256_of
+from broadcaster.config import Settings
+from broadcaster.db.models import Episode, Slot
+from broadcaster.errors import BadInput
+from broadcaster.schedule.book import (
+    OCCUPYING,
+    active_province_codes,
+    booking_of,
+    clash_messages,
+    slot_length,
+)
+from broadcaster.schedule.file import EpisodeEntry, ScheduleFile, SlotEntry, parse_schedule
+from broadcaster.schedule.overlaps import Booking, clashes
+from broadcaster.schedule.times import show_local
+from broadcaster.station import Station
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A slot as the file wants it."""
+
+    key: str
+    episode_key: str
+    start: datetime
+    end: datetime
+    destinations: tuple[str, ...]
+    provinces: tuple[str, ...]
+    repeat: str | None
+    where: str
+
+
+@dataclass
+class Plan:
+    origin: str
+    episodes_added: list[str] = field(default_factory=list)
+    episodes_changed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    kept: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.episodes_added
+            or self.episodes_changed
+            or self.added
+            or self.changed
+            or self.cancelled
+        )
+
+
+@dataclass
+class _EpisodeWork:
+    entry: EpisodeEntry
+    existing: Episode | None
+    path: Path | None = None
+    prepared: PreparedAudio | None = None
+    fields_only: bool = False
+
+    @property
+    def duration_s(self) -> float:
+        if self.prepared is not None:
+            return self.prepared.duration_s
+        if self.entry.duration_s is not None:
+            return self.entry.duration_s
+        assert self.existing is not None
+        return self.existing.duration_s
+
+
+def origin_of(path: Path) -> str:
+    return f"file:{path.name}"
+
+
+def read_schedule(path: Path, settings: Settings) -> ScheduleFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{path}: schedule file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: cannot be read ({exc})") from None
+    return parse_schedule(text, settings.zone, str(path))
+
+
+def apply_schedule(
+    station: Station, path: Path, dry_run: bool = False, progress: Progress | None = None
+) -> Plan:
+    """Apply (or with `dry_run`, only plan) the schedule file at `path`."""
+    parsed = read_schedule(path, station.settings)
+    problems = list(parsed.problems)
+    plan = Plan(origin=origin_of(path))
+    now = station.clock()
+    zone = station.settings.zone
+    with _media_for(station.settings, dry_run) as settings, station.sessions() as session:
+        works = _episode_work(session, parsed, settings, problems, plan, progress)
+        try:
+            wanted = _wanted_slots(session, parsed, works, problems)
+            existing = session.scalars(select(Slot).where(Slot.origin == plan.origin)).all()
+            to_add, to_change, to_cancel = _diff(wanted, existing, now, zone, plan, problems)
+            _check_overlaps(session, wanted, to_add, to_change, existing, zone, problems)
+            if problems:
+                raise BadInput(f"{path}: {len(problems)} problem(s); nothing was changed", problems)
+            if not dry_run:
+                _write(session, works, to_add, to_change, to_cancel, plan.origin, now)
+                session.commit()
+                plan.applied = True
+        except BaseException:
+            session.rollback()
+            for work in works.values():
+                if work.prepared is not None:
+                    library.discard(work.prepared)
+            raise
+        if dry_run:
+            for work in works.values():
+                if work.prepared is not None:
+                    library.discard(work.prepared)
+    return plan
+
+
+@contextmanager
+def _media_for(settings: Settings, dry_run: bool) -> Iterator[Settings]:
+    """A dry run prepares audio in a scratch folder, so nothing under media_dir changes."""
+    if not dry_run:
+        yield settings
+        return
+    with tempfile.TemporaryDirectory(prefix="broadcaster-dry-run-") as scratch:
+        station = settings.station.model_copy(update={"media_dir": Path(scratch)})
+        yield settings.model_copy(update={"station": station})
+
+
+def _episode_work(
+    session: Session,
+    parsed: ScheduleFile,
+    settings: Settings,
+    problems: list[str],
+    plan: Plan,
+    progress: Progress | None,
+) -> dict[str, _EpisodeWork]:
+    keys = [e.key for e in parsed.episodes] + [s.episode for s in parsed.slots]
+    stored = {e.key: e for e in session.scalars(select(Episode).where(Episode.key.in_(keys)))}
+    works: dict[str, _EpisodeWork] = {}
+    for entry in parsed.episodes:
+        work = _EpisodeWork(entry, stored.get(entry.key))
+        try:
+            _plan_episode(work, settings, plan, progress)
+        except BadInput as exc:
+            problems.append(f"{entry.where}: {exc}")
+        works[entry.key] = work
+    for key, episode in stored.items():
+        if key is not None:
+            works.setdefault(key, _EpisodeWork(_entry_of(episode), episode))
+    return works
+
+
+def _entry_of(episode: Episode) -> EpisodeEntry:
+    return EpisodeEntry(
+        episode.key or "",
+        episode.title,
+        episode.series,
+        tuple(episode.partners),
+        episode.description,
+    )
+
+
+def _plan_episode(
+    work: _EpisodeWork, settings: Settings, plan: Plan, progress: Progress | None
+) -> None:
+    entry, old = work.entry, work.existing
+    fields = library.EpisodeFields(
+        entry.title, entry.series, entry.partners, entry.description, entry.key
+    )
+    fields.check()
+    if entry.live is not None:
+        library.check_live_url(entry.live, "live")
+        same = (
+            old is not None
+            and old.source_kind == "live"
+            and old.source == entry.live
+            and old.duration_s == entry.duration_s
+        )
+    else:
+        assert entry.file is not None
+        work.path = Path(entry.file)
+        if not work.path.is_file():
+            raise BadInput(f"file: {entry.file} not found (from {Path.cwd()})")
+        card_same = (
+            old is not None
+            and old.title == entry.title
+            and list(old.partners) == list(entry.partners)
+        )
+        same = (
+            old is not None
+            and old.source_kind == "file"
+            and card_same
+            and old.source_sha256 == sha256_of(work.path)
+        )
+        if not same:
+            work.prepared = library.prepare_file(work.path, fields, settings, progress)
+    described = old is not None and (
+        old.title,
+        old.series,
+        list(old.partners),
+        old.description,
+    ) == (entry.title, entry.series, list(entry.partners), entry.description)
+    if old is None:
+        plan.episodes_added.append(f"{entry.key}: {entry.title}")
+    elif not same or not described:
+        plan.episodes_changed.append(f"{entry.key}: {entry.title}")
+        work.fields_only = same
+
+
+def _wanted_slots(
+    session: Session, parsed: ScheduleFile, works: dict[str, _EpisodeWork], problems: list[str]
+) -> dict[str, Wanted]:
+    known = active_province_codes(session)
+    wanted: dict[str, Wanted] = {}
+    for entry in parsed.slots:
+        work = works.get(entry.episode)
+        if work is None:
+            problems.append(f"{entry.where}: unknown episode {entry.episode!r}")
+            continue
+        provinces = _provinces(entry, known, problems)
+        length = slot_length(work.duration_s)
+        for n, start in enumerate(entry.starts):
+            key = f"{entry.episode}#{entry.ordinal}#{n}"
+            wanted[key] = Wanted(
+                key,
+                entry.episode,
+                start,
+                start + length,
+                entry.destinations,
+                provinces,
+                entry.repeat,
+                entry.where,
+            )
+    return wanted
+
+
+def _provinces(entry: SlotEntry, known: list[str], problems: list[str]) -> tuple[str, ...]:
+    if entry.provinces == "all":
+        return tuple(known)
+    unknown = [c for c in entry.provinces if c not in known]
+    if unknown:
+        problems.append(f"{entry.where}: unknown province {', '.join(unknown)}")
+    return tuple(c for c in known if c in entry.provinces)
+
+
+def _same(slot: Slot, want: Wanted, episode_id: int | None) -> bool:
+    return (
+        slot.start,
+        slot.end,
+        tuple(slot.destinations),
+        tuple(slot.provinces),
+        slot.repeat,
+        slot.episode_id,
+    ) == (want.start, want.end, want.destinations, want.provinces, want.repeat, episode_id)
+
+
+def _diff(
+    wanted: dict[str, Wanted],
+    existing: Sequence[Slot],
+    now: datetime,
+    zone: ZoneInfo,
+    plan: Plan,
+    problems: list[str],
+) -> tuple[list[Wanted], list[tuple[Slot, Wanted]], list[Slot]]:
+    by_key = {s.origin_key: s for s in existing}
+    episode_ids = {s.episode.key: s.episode_id for s in existing}
+    to_add: list[Wanted] = []
+    to_change: list[tuple[Slot, Wanted]] = []
+    for key, want in wanted.items():
+        slot = by_key.get(key)
+        when = f"{want.episode_key} at {show_local(want.start, zone)}"
+        if slot is None:
+            if want.start <= now:
+                problems.append(f"{want.where}: {show_local(want.start, zone)} is in the past")
+            else:
+                to_add.append(want)
+                plan.added.append(when)
+        elif slot.status not in ("scheduled", "cancelled") or slot.start <= now:
+            plan.kept.append(f"{when} ({slot.status})")
+        elif slot.status == "scheduled" and _same(slot, want, episode_ids.get(want.episode_key)):
+            plan.unchanged += 1
+        elif want.start <= now:
+            problems.append(f"{want.where}: {show_local(want.start, zone)} is in the past")
+        else:
+            to_change.append((slot, want))
+            plan.changed.append(f"slot {slot.id}: {when}")
+    to_cancel = [
+        s
+        for s in by_key.values()
+        if s.origin_key not in wanted and s.status == "scheduled" and s.start > now
+    ]
+    plan.cancelled.extend(
+        f"slot {s.id}: {s.episode.key} at {show_local(s.start, zone)}" for s in to_cancel
+    )
+    return to_add, to_change, to_cancel
+
+
+def _check_overlaps(
+    session: Session,
+    wanted: dict[str, Wanted],
+    to_add: list[Wanted],
+    to_change: list[tuple[Slot, Wanted]],
+    existing: Sequence[Slot],
+    zone: ZoneInfo,
+    problems: list[str],
+) -> None:
+    moving = [*to_add, *(w for _, w in to_change)]
+    if not moving:
+        return
+    first = min(w.start for w in moving)
+    last = max(w.end for w in moving)
+    ours = {s.id for s in existing}
+    replaced = {s.id for s, _ in to_change}
+    others = session.scalars(
+        select(Slot).where(Slot.status.in_(OCCUPYING), Slot.start < last, Slot.end > first)
+    ).all()
+    bookings = [
+        booking_of(s, zone)
+        for s in others
+        if s.id not in replaced and (s.id not in ours or s.origin_key in wanted)
+    ]
+    bookings += [
+        Booking(f"{w.where} at {show_local(w.start, zone)}", w.start, w.end, w.destinations, True)
+        for w in moving
+    ]
+    problems.extend(clash_messages(clashes(bookings)))
+
+
+def _write(
+    session: Session,
+    works: dict[str, _EpisodeWork],
+    to_add: list[Wanted],
+    to_change: list[tuple[Slot, Wanted]],
+    to_cancel: list[Slot],
+    origin: str,
+    now: datetime,
+) -> None:
+    ids: dict[str, int] = {}
+    for key, work in works.items():
+        ids[key] = _write_episode(session, work, now)
+    for want in to_add:
+        session.add(
+            Slot(
+                episode_id=ids[want.episode_key],
+                start=want.start,
+                end=want.end,
+                destinations=list(want.destinations),
+                provinces=list(want.provinces),
+                status="scheduled",
+                origin=origin,
+                origin_key=want.key,
+                repeat=want.repeat,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    for slot, want in to_change:
+        slot.episode_id = ids[want.episode_key]
+        slot.start, slot.end = want.start, want.end
+        slot.destinations, slot.provinces = list(want.destinations), list(want.provinces)
+        slot.repeat, slot.status, slot.updated_at = want.repeat, "scheduled", now
+    for slot in to_cancel:
+        slot.status, slot.updated_at = "cancelled", now
+    session.flush()
+
+
+def _write_episode(session: Session, work: _EpisodeWork, now: datetime) -> int:
+    entry, episode = work.entry, work.existing
+    if entry.file is None and entry.live is None:  # stored episode named by a slot only
+        assert episode is not None
+        return episode.id
+    if episode is None:
+        episode = Episode(created_at=now)
+        session.add(episode)
+    fields = library.EpisodeFields(
+        entry.title, entry.series, entry.partners, entry.description, entry.key
+    )
+    library.apply_fields(episode, fields)
+    if entry.live is not None and entry.duration_s is not None:
+        library.apply_live(episode, entry.live, entry.duration_s)
+    elif work.prepared is not None and work.path is not None:
+        library.apply_prepared(episode, work.path, work.prepared)
+    session.flush()
+    return episode.id
