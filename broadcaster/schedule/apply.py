@@ -80,15 +80,7 @@ class _EpisodeWork:
     path: Path | None = None
     prepared: PreparedAudio | None = None
     fields_only: bool = False
-
-    @property
-    def duration_s(self) -> float:
-        if self.prepared is not None:
-            return self.prepared.duration_s
-        if self.entry.duration_s is not None:
-            return self.entry.duration_s
-        assert self.existing is not None
-        return self.existing.duration_s
+    duration_s: float | None = None  # known once the episode is planned; None if it failed
 
 
 def origin_of(path: Path) -> str:
@@ -171,7 +163,8 @@ def _episode_work(
         works[entry.key] = work
     for key, episode in stored.items():
         if key is not None:
-            works.setdefault(key, _EpisodeWork(_entry_of(episode), episode))
+            works.setdefault(key, _EpisodeWork(_entry_of(episode), episode,
+                                               duration_s=episode.duration_s))
     return works
 
 
@@ -219,6 +212,7 @@ def _plan_episode(
         )
         if not same:
             work.prepared = library.prepare_file(work.path, fields, settings, progress)
+    work.duration_s = _duration(work)
     described = old is not None and (
         old.title,
         old.series,
@@ -232,6 +226,15 @@ def _plan_episode(
         work.fields_only = same
 
 
+def _duration(work: _EpisodeWork) -> float:
+    if work.prepared is not None:
+        return work.prepared.duration_s
+    if work.entry.duration_s is not None:
+        return work.entry.duration_s
+    assert work.existing is not None
+    return work.existing.duration_s
+
+
 def _wanted_slots(
     session: Session, parsed: ScheduleFile, works: dict[str, _EpisodeWork], problems: list[str]
 ) -> dict[str, Wanted]:
@@ -243,6 +246,8 @@ def _wanted_slots(
             problems.append(f"{entry.where}: unknown episode {entry.episode!r}")
             continue
         provinces = _provinces(entry, known, problems)
+        if work.duration_s is None:  # its audio problem is already listed
+            continue
         length = slot_length(work.duration_s)
         for n, start in enumerate(entry.starts):
             key = f"{entry.episode}#{entry.ordinal}#{n}"
@@ -269,14 +274,9 @@ def _provinces(entry: SlotEntry, known: list[str], problems: list[str]) -> tuple
 
 
 def _same(slot: Slot, want: Wanted, episode_id: int | None) -> bool:
-    return (
-        slot.start,
-        slot.end,
-        tuple(slot.destinations),
-        tuple(slot.provinces),
-        slot.repeat,
-        slot.episode_id,
-    ) == (want.start, want.end, want.destinations, want.provinces, want.repeat, episode_id)
+    """Same airing; the repeat rule that produced it is description, not identity."""
+    stored = (slot.start, slot.end, tuple(slot.destinations), tuple(slot.provinces), slot.episode_id)
+    return stored == (want.start, want.end, want.destinations, want.provinces, episode_id)
 
 
 def _diff(
