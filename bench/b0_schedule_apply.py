@@ -40,15 +40,20 @@ def main() -> None:
 
         conn = sqlite3.connect(root / "raw.db")
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("create table s (id integer primary key, ep int, st text, en text, d text,"
-                     " p text, status text, origin text, k text)")
+        conn.execute(
+            "create table s (id integer primary key, ep int, st text, en text, d text,"
+            " p text, status text, origin text, k text)"
+        )
         now = system_clock().isoformat()
-        rows = [(1, now, now, '["radio"]', '["PNH"]', "scheduled", "file", f"k{i}")
-                for i in range(10_000)]
+        rows = [
+            (1, now, now, '["radio"]', '["PNH"]', "scheduled", "file", f"k{i}")
+            for i in range(10_000)
+        ]
         t0 = time.perf_counter()
         with conn:
-            conn.executemany("insert into s (ep, st, en, d, p, status, origin, k)"
-                             " values (?,?,?,?,?,?,?,?)", rows)
+            conn.executemany(
+                "insert into s (ep, st, en, d, p, status, origin, k) values (?,?,?,?,?,?,?,?)", rows
+            )
         raw = time.perf_counter() - t0
         conn.close()
     print(f"   apply 10,000 slots (SQLite):   {first:6.2f} s   target: a few seconds")

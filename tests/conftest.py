@@ -121,21 +121,42 @@ def make_tone(path: Path, seconds: float, freq: int = 440) -> Path:
     """A real MP3 of a steady tone (no silence to trim, so its length is kept)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-         f"sine=frequency={freq}:duration={seconds}", "-ac", "1", "-b:a", "64k", str(path)],
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency={freq}:duration={seconds}",
+            "-ac",
+            "1",
+            "-b:a",
+            "64k",
+            str(path),
+        ],
         check=True,
     )
     return path
 
 
-def add_episode_row(station: Station, title: str = "Dialogue", seconds: float = 1800,
-                    key: str | None = None) -> int:
+def add_episode_row(
+    station: Station, title: str = "Dialogue", seconds: float = 1800, key: str | None = None
+) -> int:
     """An episode row without audio work, for tests about slots."""
     from broadcaster.db.models import Episode
 
     with station.sessions.begin() as session:
-        ep = Episode(title=title, key=key, source_kind="file", source="/dev/null",
-                     duration_s=seconds, partners=[], created_at=station.clock())
+        ep = Episode(
+            title=title,
+            key=key,
+            source_kind="file",
+            source="/dev/null",
+            duration_s=seconds,
+            partners=[],
+            created_at=station.clock(),
+        )
         session.add(ep)
         session.flush()
         return ep.id

@@ -63,8 +63,12 @@ name = "x"
     with pytest.raises(BadInput) as err:
         load_settings(env={})
     text = str(err.value)
-    for field in ("station.timezone", "station.loudness_target_lufs", "radio.icecast",
-                  "province.0.code"):
+    for field in (
+        "station.timezone",
+        "station.loudness_target_lufs",
+        "radio.icecast",
+        "province.0.code",
+    ):
         assert field in text
 
 

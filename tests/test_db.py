@@ -46,9 +46,17 @@ def test_times_go_in_aware_and_come_back_utc(station: Station) -> None:
     ep = add_episode_row(station)
     local = datetime(2027, 1, 5, 19, 0, tzinfo=timezone(timedelta(hours=7)))
     with station.sessions.begin() as s:
-        s.add(Slot(episode_id=ep, start=local, end=local + timedelta(minutes=30),
-                   destinations=["radio"], provinces=["PNH"], created_at=station.clock(),
-                   updated_at=station.clock()))
+        s.add(
+            Slot(
+                episode_id=ep,
+                start=local,
+                end=local + timedelta(minutes=30),
+                destinations=["radio"],
+                provinces=["PNH"],
+                created_at=station.clock(),
+                updated_at=station.clock(),
+            )
+        )
     with station.sessions() as s:
         slot = s.scalars(select(Slot)).one()
         assert slot.start == datetime(2027, 1, 5, 12, 0, tzinfo=UTC)

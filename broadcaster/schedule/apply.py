@@ -275,8 +275,9 @@ def _provinces(entry: SlotEntry, known: list[str], problems: list[str]) -> tuple
 
 def _same(slot: Slot, want: Wanted, episode_id: int | None) -> bool:
     """Same airing; the repeat rule that produced it is description, not identity."""
-    stored = (slot.start, slot.end, tuple(slot.destinations), tuple(slot.provinces), slot.episode_id)
-    return stored == (want.start, want.end, want.destinations, want.provinces, episode_id)
+    stored = (slot.start, slot.end, tuple(slot.destinations), tuple(slot.provinces))
+    wanted = (want.start, want.end, want.destinations, want.provinces)
+    return stored == wanted and slot.episode_id == episode_id
 
 
 def _diff(

@@ -41,10 +41,24 @@ def rows(db: Path, query: str) -> list[tuple[object, ...]]:
 
 
 def test_help_is_useful_on_every_command(here: Path) -> None:
-    commands = [[], ["init"], ["demo"], ["episode"], ["episode", "add"], ["episode", "add-live"],
-                ["episode", "list"], ["episode", "show"], ["schedule"], ["schedule", "add"],
-                ["schedule", "list"], ["schedule", "cancel"], ["schedule", "apply"],
-                ["schedule", "export"], ["user"], ["user", "add"]]
+    commands = [
+        [],
+        ["init"],
+        ["demo"],
+        ["episode"],
+        ["episode", "add"],
+        ["episode", "add-live"],
+        ["episode", "list"],
+        ["episode", "show"],
+        ["schedule"],
+        ["schedule", "add"],
+        ["schedule", "list"],
+        ["schedule", "cancel"],
+        ["schedule", "apply"],
+        ["schedule", "export"],
+        ["user"],
+        ["user", "add"],
+    ]
     for cmd in commands:
         out = ok(*cmd, "--help", cwd=here)
         assert "Usage" in out and len(out.splitlines()) > 5, cmd
@@ -58,26 +72,73 @@ def test_init_is_idempotent(here: Path) -> None:
 
 def test_episode_and_schedule_json_keep_their_pinned_shape(here: Path) -> None:
     make_tone(here / "talk.mp3", 3)
-    added = json.loads(ok("episode", "add", "talk.mp3", "--title", "សិទ្ធិទទួលបានព័ត៌មាន",
-                          "--partner", "CCC", "--partner", "CPDD", "--json", cwd=here))
+    added = json.loads(
+        ok(
+            "episode",
+            "add",
+            "talk.mp3",
+            "--title",
+            "សិទ្ធិទទួលបានព័ត៌មាន",
+            "--partner",
+            "CCC",
+            "--partner",
+            "CPDD",
+            "--json",
+            cwd=here,
+        )
+    )
     assert set(added) >= {"id", "title", "duration_s", "loudness_lufs"}
     assert added["title"] == "សិទ្ធិទទួលបានព័ត៌មាន" and 2.9 < added["duration_s"] < 3.2
     shown = json.loads(ok("episode", "show", str(added["id"]), "--json", cwd=here))
-    assert set(shown) >= {"id", "title", "duration_s", "loudness_lufs", "true_peak_dbtp",
-                          "media_path", "card_path", "source"}
+    assert set(shown) >= {
+        "id",
+        "title",
+        "duration_s",
+        "loudness_lufs",
+        "true_peak_dbtp",
+        "media_path",
+        "card_path",
+        "source",
+    }
     assert Path(shown["media_path"]).is_file()
     assert shown["source"] == str((here / "talk.mp3").resolve())
-    live = json.loads(ok("episode", "add-live", "http://127.0.0.1:9/studio.mp3", "--title", "Live",
-                         "--duration", "1h30m", "--json", cwd=here))
+    live = json.loads(
+        ok(
+            "episode",
+            "add-live",
+            "http://127.0.0.1:9/studio.mp3",
+            "--title",
+            "Live",
+            "--duration",
+            "1h30m",
+            "--json",
+            cwd=here,
+        )
+    )
     assert live["duration_s"] == 5400
 
     at = later()
-    slots = json.loads(ok("schedule", "add", str(added["id"]), "--at", at, "--to", "radio",
-                          "--provinces", "PNH,SRP", "--repeat", "FREQ=DAILY;COUNT=2", "--json",
-                          cwd=here))
+    slots = json.loads(
+        ok(
+            "schedule",
+            "add",
+            str(added["id"]),
+            "--at",
+            at,
+            "--to",
+            "radio",
+            "--provinces",
+            "PNH,SRP",
+            "--repeat",
+            "FREQ=DAILY;COUNT=2",
+            "--json",
+            cwd=here,
+        )
+    )
     assert len(slots) == 2 and set(slots[0]) >= SLOT_KEYS
-    assert slots[0]["start"] == datetime.strptime(at, "%Y-%m-%d %H:%M").replace(
-        tzinfo=PP).isoformat()
+    assert (
+        slots[0]["start"] == datetime.strptime(at, "%Y-%m-%d %H:%M").replace(tzinfo=PP).isoformat()
+    )
     assert slots[0]["destinations"] == ["radio"] and slots[0]["provinces"] == ["PNH", "SRP"]
     listed = json.loads(ok("schedule", "list", "--json", cwd=here))
     assert [s["id"] for s in listed] == [s["id"] for s in slots]
@@ -111,8 +172,10 @@ def test_episode_and_schedule_json_keep_their_pinned_shape(here: Path) -> None:
         (["episode", "add", "empty.wav", "--title", "T"], "empty"),
         (["episode", "add", "talk.mp3", "--title", ""], "title"),
         (["episode", "add-live", "ftp://x/y", "--title", "T", "--duration", "1h"], "url"),
-        (["episode", "add-live", "http://x/y", "--title", "T", "--duration", "forever"],
-         "duration"),
+        (
+            ["episode", "add-live", "http://x/y", "--title", "T", "--duration", "forever"],
+            "duration",
+        ),
         (["user", "add", "sokha", "--role", "admin"], "admin"),
         (["schedule", "apply", "nope.toml"], "nope.toml"),
         (["schedule", "export", "--format", "pdf"], "pdf"),
@@ -139,8 +202,16 @@ def test_bad_input_exits_2_with_a_message_and_stores_nothing(
 def test_an_overlap_names_the_slot_it_hits(here: Path) -> None:
     make_tone(here / "talk.mp3", 2)
     ok("episode", "add", "talk.mp3", "--title", "Talk", cwd=here)
-    ok("episode", "add-live", "http://127.0.0.1:9/s.mp3", "--title", "Long live show",
-       "--duration", "1h", cwd=here)
+    ok(
+        "episode",
+        "add-live",
+        "http://127.0.0.1:9/s.mp3",
+        "--title",
+        "Long live show",
+        "--duration",
+        "1h",
+        cwd=here,
+    )
     at = later(3)
     first = json.loads(ok("schedule", "add", "2", "--at", at, "--json", cwd=here))[0]
     result = run_cli("schedule", "add", "1", "--at", later(3).replace(":00", ":30"), cwd=here)
@@ -175,8 +246,9 @@ def test_user_token_is_printed_once_and_stored_hashed(here: Path) -> None:
     assert result.returncode == 0
     token = result.stdout.strip()
     assert len(token) > 30
-    [(name, role, stored)] = rows(here / "var" / "broadcaster.db",
-                                  "select name, role, token_hash from users")
+    [(name, role, stored)] = rows(
+        here / "var" / "broadcaster.db", "select name, role, token_hash from users"
+    )
     assert (name, role) == ("sokha", "organiser") and token not in stored and len(stored) == 64
     again = run_cli("user", "add", "sokha", "--role", "operator", cwd=here)
     assert again.returncode == 2 and "already exists" in again.stderr
@@ -185,8 +257,19 @@ def test_user_token_is_printed_once_and_stored_hashed(here: Path) -> None:
 def test_exports_import_cleanly(here: Path) -> None:
     make_tone(here / "talk.mp3", 2)
     ok("episode", "add", "talk.mp3", "--title", "ការចូលរួម", "--partner", "CCC", cwd=here)
-    slots = json.loads(ok("schedule", "add", "1", "--at", later(5), "--repeat",
-                          "FREQ=WEEKLY;COUNT=3", "--json", cwd=here))
+    slots = json.loads(
+        ok(
+            "schedule",
+            "add",
+            "1",
+            "--at",
+            later(5),
+            "--repeat",
+            "FREQ=WEEKLY;COUNT=3",
+            "--json",
+            cwd=here,
+        )
+    )
 
     cal = Calendar.from_ical(ok("schedule", "export", "--format", "ics", cwd=here))
     events = [c for c in cal.walk("VEVENT")]
@@ -199,8 +282,7 @@ def test_exports_import_cleanly(here: Path) -> None:
         assert start.astimezone(UTC).hour == 12  # and in UTC
         assert start.utcoffset() == timedelta(hours=7)
 
-    table = list(csv.DictReader(io.StringIO(ok("schedule", "export", "--format", "csv",
-                                                cwd=here))))
+    table = list(csv.DictReader(io.StringIO(ok("schedule", "export", "--format", "csv", cwd=here))))
     assert [int(r["id"]) for r in table] == [s["id"] for s in slots]
     assert table[0]["title"] == "ការចូលរួម" and table[0]["start"] == slots[0]["start"]
     exported = json.loads(ok("schedule", "export", "--format", "json", cwd=here))
@@ -211,6 +293,7 @@ def test_python_dash_m_works(here: Path) -> None:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "broadcaster", "--help"], capture_output=True,
-                         text=True, cwd=here)
+    out = subprocess.run(
+        [sys.executable, "-m", "broadcaster", "--help"], capture_output=True, text=True, cwd=here
+    )
     assert out.returncode == 0 and "schedule" in out.stdout

@@ -55,8 +55,9 @@ def snapshot(station: Station) -> list[tuple[object, ...]]:
         return rows + [(e.id, e.title, e.media_path) for e in s.scalars(select(Episode))]
 
 
-def test_apply_then_reapply_changes_nothing(station: Station, station_dir: Path,
-                                             audio: Path) -> None:
+def test_apply_then_reapply_changes_nothing(
+    station: Station, station_dir: Path, audio: Path
+) -> None:
     path = write(station_dir / "series.toml", SERIES)
     plan = apply_schedule(station, path)
     assert len(plan.episodes_added) == 2 and len(plan.added) == 4 and plan.applied
@@ -66,23 +67,32 @@ def test_apply_then_reapply_changes_nothing(station: Station, station_dir: Path,
     assert snapshot(station) == before
     with station.sessions() as s:
         slots = book.list_slots(s)
-        assert [x.start.astimezone(station.settings.zone).strftime("%d %H:%M") for x in slots] \
-            == ["05 19:00", "06 19:00", "12 19:00", "19 19:00"]
-        live = [x for x in slots if x.episode.key == "live"][0]
+        assert [x.start.astimezone(station.settings.zone).strftime("%d %H:%M") for x in slots] == [
+            "05 19:00",
+            "06 19:00",
+            "12 19:00",
+            "19 19:00",
+        ]
+        live = next(x for x in slots if x.episode.key == "live")
         assert live.provinces == ["PNH", "SRP"] and live.destinations == ["radio"]
         assert (live.end - live.start).total_seconds() == 1800
-        e1 = [x for x in slots if x.episode.key == "e1"][0]
+        e1 = next(x for x in slots if x.episode.key == "e1")
         assert 3.9 < (e1.end - e1.start).total_seconds() <= 5
 
 
-def test_edits_move_add_and_cancel_only_the_files_slots(station: Station, station_dir: Path,
-                                                        audio: Path) -> None:
+def test_edits_move_add_and_cancel_only_the_files_slots(
+    station: Station, station_dir: Path, audio: Path
+) -> None:
     path = write(station_dir / "series.toml", SERIES)
     apply_schedule(station, path)
     other = add_episode_row(station, title="Other origin", seconds=60)
     with station.sessions.begin() as s:
-        book.add_slots(s, book.SlotRequest(other, datetime(2027, 2, 1, 12, tzinfo=UTC)),
-                       station.settings.zone, station.clock())
+        book.add_slots(
+            s,
+            book.SlotRequest(other, datetime(2027, 2, 1, 12, tzinfo=UTC)),
+            station.settings.zone,
+            station.clock(),
+        )
     edited = SERIES.replace("COUNT=3", "COUNT=2").replace("2027-01-06 19:00", "2027-01-07 20:00")
     write(path, edited)
     dry = apply_schedule(station, path, dry_run=True)
@@ -92,21 +102,28 @@ def test_edits_move_add_and_cancel_only_the_files_slots(station: Station, statio
     with station.sessions() as s:
         titles = sorted(x.episode.title for x in book.list_slots(s))
         assert titles == ["Call-in", "Other origin", "Progress", "Progress"]
-        cancelled = [x for x in book.list_slots(s, include_cancelled=True)
-                     if x.status == "cancelled"]
+        cancelled = [
+            x for x in book.list_slots(s, include_cancelled=True) if x.status == "cancelled"
+        ]
         assert len(cancelled) == 1 and cancelled[0].start.day == 19
 
 
-def test_three_errors_are_all_reported_and_nothing_changes(station: Station, station_dir: Path,
-                                                           audio: Path) -> None:
+def test_three_errors_are_all_reported_and_nothing_changes(
+    station: Station, station_dir: Path, audio: Path
+) -> None:
     blocker = add_episode_row(station, title="Existing show", seconds=3600)
     with station.sessions.begin() as s:
         [existing] = book.add_slots(
-            s, book.SlotRequest(blocker, datetime(2027, 1, 12, 11, 30, tzinfo=UTC)),
-            station.settings.zone, station.clock())
+            s,
+            book.SlotRequest(blocker, datetime(2027, 1, 12, 11, 30, tzinfo=UTC)),
+            station.settings.zone,
+            station.clock(),
+        )
         existing_id = existing.id
     before = snapshot(station)
-    bad = SERIES + """
+    bad = (
+        SERIES
+        + """
 [[slot]]
 episode = "nobody"
 at = "2027-03-01 19:00"
@@ -115,6 +132,7 @@ at = "2027-03-01 19:00"
 episode = "e1"
 at = "2026-11-01 19:00"
 """
+    )
     path = write(station_dir / "series.toml", bad)
     with pytest.raises(BadInput) as err:
         apply_schedule(station, path)
@@ -129,16 +147,18 @@ at = "2026-11-01 19:00"
     assert list((station_dir / "var" / "media").glob("*")) == []
 
 
-def test_missing_audio_and_bad_audio_are_problems_too(station: Station,
-                                                      station_dir: Path) -> None:
+def test_missing_audio_and_bad_audio_are_problems_too(station: Station, station_dir: Path) -> None:
     (station_dir / "audio").mkdir()
     (station_dir / "audio" / "e1.mp3").write_bytes(b"ID3 not really an mp3" * 10)
-    text = SERIES.replace("duration = \"30m\"", "duration = \"30m\"\n") + """
+    text = (
+        SERIES.replace('duration = "30m"', 'duration = "30m"\n')
+        + """
 [[episode]]
 key = "gone"
 title = "Gone"
 file = "audio/gone.mp3"
 """
+    )
     path = write(station_dir / "series.toml", text)
     with pytest.raises(BadInput) as err:
         apply_schedule(station, path)

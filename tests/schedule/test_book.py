@@ -10,8 +10,13 @@ from tests.conftest import add_episode_row
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # 19:00 station time; the clock is 2026-11-25
 
 
-def add(station: Station, episode: int, start: datetime, dests: tuple[str, ...] = ("radio",),
-        repeat: str | None = None) -> list[int]:
+def add(
+    station: Station,
+    episode: int,
+    start: datetime,
+    dests: tuple[str, ...] = ("radio",),
+    repeat: str | None = None,
+) -> list[int]:
     with station.sessions.begin() as s:
         req = book.SlotRequest(episode, start, dests, (), repeat)
         return [x.id for x in book.add_slots(s, req, station.settings.zone, station.clock())]
