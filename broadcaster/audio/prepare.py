@@ -78,4 +78,6 @@ def prepare_episode(
         tmp_path.unlink(missing_ok=True)
     if progress:
         progress("prepared", 1.0)
-    return PreparedAudio(media_path=target, card_path=None, duration_s=info.duration_s, source_sha256=digest)
+    return PreparedAudio(
+        media_path=target, card_path=None, duration_s=info.duration_s, source_sha256=digest
+    )

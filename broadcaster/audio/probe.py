@@ -35,7 +35,16 @@ def probe(path: Path) -> Probe:
     if size == 0:
         raise BadInput(f"{path}: the file is empty")
     result = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            str(path),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
