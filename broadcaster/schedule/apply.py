@@ -211,7 +211,8 @@ def _plan_episode(
             and old.source_sha256 == sha256_of(work.path)
         )
         if not same:
-            work.prepared = library.prepare_file(work.path, fields, settings, progress)
+            labelled = _labelled(progress, entry.key)
+            work.prepared = library.prepare_file(work.path, fields, settings, labelled)
     work.duration_s = _duration(work)
     described = old is not None and (
         old.title,
@@ -224,6 +225,14 @@ def _plan_episode(
     elif not same or not described:
         plan.episodes_changed.append(f"{entry.key}: {entry.title}")
         work.fields_only = same
+
+
+def _labelled(progress: Progress | None, key: str) -> Progress | None:
+    """Progress lines that say which episode is being prepared."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda stage, fraction: report(f"{key} {stage}", fraction)
 
 
 def _duration(work: _EpisodeWork) -> float:

@@ -1,0 +1,1 @@
+"""The daemon: APScheduler wiring, reconciling with the database, pre-flight, leader lease."""
