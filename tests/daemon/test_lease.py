@@ -37,5 +37,5 @@ def test_racing_daemons_never_both_win(station: Station) -> None:
     for round_ in range(5):
         at = T0 + timedelta(minutes=round_)  # every earlier lease has lapsed
         with ThreadPoolExecutor(8) as pool:
-            wins = list(pool.map(lambda n: hold(station, f"d{n}", at), range(8)))
+            wins = list(pool.map(lambda n, t=at: hold(station, f"d{n}", t), range(8)))
         assert wins.count(True) == 1, wins
