@@ -297,3 +297,30 @@ def test_python_dash_m_works(here: Path) -> None:
         [sys.executable, "-m", "broadcaster", "--help"], capture_output=True, text=True, cwd=here
     )
     assert out.returncode == 0 and "schedule" in out.stdout
+
+
+@pytest.mark.postgres
+def test_the_same_commands_on_postgresql(station_dir: Path, pg_url: str) -> None:
+    env = {"BROADCASTER_DB": pg_url}
+    assert "Database created" in ok("init", cwd=station_dir, env=env)
+    assert "up to date" in ok("init", cwd=station_dir, env=env)
+    ok(
+        "episode",
+        "add-live",
+        "http://127.0.0.1:9/s.mp3",
+        "--title",
+        "ការចូលរួម",
+        "--duration",
+        "30m",
+        cwd=station_dir,
+        env=env,
+    )
+    made = json.loads(
+        ok("schedule", "add", "1", "--at", later(2), "--json", cwd=station_dir, env=env)
+    )
+    clash = run_cli("schedule", "add", "1", "--at", later(2), cwd=station_dir, env=env)
+    assert clash.returncode == 2 and f"slot {made[0]['id']}" in clash.stderr
+    listed = json.loads(ok("schedule", "list", "--json", cwd=station_dir, env=env))
+    assert [s["id"] for s in listed] == [made[0]["id"]]
+    assert listed[0]["title"] == "ការចូលរួម"
+    assert not (station_dir / "var" / "broadcaster.db").exists()
