@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from broadcaster.cli import episode, schedule, setup, user
+from broadcaster.cli import asrun, episode, schedule, setup, user
 from broadcaster.cli.common import CliState
 from broadcaster.errors import BadInput, NotReady
 
@@ -30,6 +30,7 @@ app.add_typer(schedule.app, name="schedule")
 app.add_typer(user.app, name="user")
 app.command("init")(setup.init)
 app.command("demo")(setup.demo)
+app.command("asrun")(asrun.asrun)
 
 
 @app.callback()

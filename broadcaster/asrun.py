@@ -1,0 +1,81 @@
+"""The as-run log as people read it: per slot and leg, what actually went out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from broadcaster.db.models import AsRunLeg, Slot
+from broadcaster.schedule.times import iso_local
+
+
+def legs_between(
+    session: Session, start: datetime | None = None, end: datetime | None = None
+) -> Sequence[AsRunLeg]:
+    query = (
+        select(AsRunLeg)
+        .join(AsRunLeg.slot)
+        .options(joinedload(AsRunLeg.slot).joinedload(Slot.episode))
+        .order_by(AsRunLeg.scheduled_start, AsRunLeg.slot_id, AsRunLeg.leg)
+    )
+    if start is not None:
+        query = query.where(Slot.end > start)
+    if end is not None:
+        query = query.where(Slot.start < end)
+    return session.scalars(query).all()
+
+
+def _when(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    return None if moment is None else iso_local(moment, zone)
+
+
+def leg_json(leg: AsRunLeg, zone: ZoneInfo) -> dict[str, Any]:
+    """The pinned as-run object of SPEC 3.2, plus the title, target and cause."""
+    gaps = [
+        {
+            "start": _when(datetime.fromisoformat(g["start"]), zone),
+            "end": _when(datetime.fromisoformat(g["end"]), zone) if g.get("end") else None,
+            "cause": g.get("cause"),
+        }
+        for g in leg.gaps
+    ]
+    return {
+        "slot_id": leg.slot_id,
+        "leg": leg.leg,
+        "scheduled_start": _when(leg.scheduled_start, zone),
+        "actual_start": _when(leg.actual_start, zone),
+        "actual_end": _when(leg.actual_end, zone),
+        "gaps": gaps,
+        "reconnects": leg.reconnects,
+        "status": leg.status,
+        "title": leg.slot.episode.title,
+        "target": leg.target,
+        "cause": leg.cause,
+    }
+
+
+def mark_missed(session: Session, now: datetime) -> list[Slot]:
+    """Slots whose time passed with nobody airing them: `missed`, with a missed row per leg."""
+    overdue = session.scalars(select(Slot).where(Slot.status == "scheduled", Slot.end <= now)).all()
+    for slot in overdue:
+        slot.status = "missed"
+        slot.updated_at = now
+        for destination in slot.destinations:
+            session.add(
+                AsRunLeg(
+                    slot_id=slot.id,
+                    leg=destination,
+                    scheduled_start=slot.start,
+                    status="missed",
+                    cause="no daemon was on air during the slot",
+                    gaps=[],
+                    reconnects=0,
+                )
+            )
+    session.flush()
+    return list(overdue)
