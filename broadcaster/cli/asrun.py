@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from broadcaster import asrun as log
-from broadcaster.cli.common import open_station, print_json, say
-from broadcaster.schedule.times import parse_time, show_local
+from broadcaster.cli.common import (
+    FromOpt,
+    JsonOpt,
+    ToOpt,
+    open_station,
+    print_json,
+    say,
+    time_range,
+)
+from broadcaster.schedule.times import show_local
 
 
 def asrun(
     ctx: typer.Context,
-    from_: Annotated[
-        str | None, typer.Option("--from", help="From this time (station time or ISO 8601).")
-    ] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Until this time.")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Show the as-run log: each leg's real start and end, gaps, reconnects and status."""
     with open_station(ctx) as station, station.sessions() as session:
         zone = station.settings.zone
-        start = parse_time(from_, zone, "--from") if from_ else None
-        end = parse_time(to, zone, "--to") if to else None
+        start, end = time_range(station, from_, to)
         legs = log.legs_between(session, start, end)
         if json_out:
             print_json([log.leg_json(leg, zone) for leg in legs])

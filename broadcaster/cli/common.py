@@ -7,12 +7,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from broadcaster.config import Settings, load_settings
+from broadcaster.schedule.times import parse_time
 from broadcaster.station import Station
 
 
@@ -66,3 +68,25 @@ class ProgressLine:
         elif self.last is None or self.last[0] != stage or percent - self.last[1] >= 25:
             say(f"{self.label}: {stage} {percent}%")
         self.last = (stage, percent)
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+FromOpt = Annotated[
+    str | None, typer.Option("--from", help="From this time (YYYY-MM-DD HH:MM, station time).")
+]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Until this time.")]
+SeriesOpt = Annotated[str | None, typer.Option(help="Series the episode belongs to.")]
+PartnerOpt = Annotated[
+    list[str] | None, typer.Option("--partner", "-p", help="A partner; repeat for several.")
+]
+DescriptionOpt = Annotated[str | None, typer.Option(help="A line or two about it.")]
+
+
+def time_range(
+    station: Station, from_: str | None, to: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """The --from/--to options as UTC instants (None where not given)."""
+    zone = station.settings.zone
+    start = parse_time(from_, zone, "--from") if from_ else None
+    end = parse_time(to, zone, "--to") if to else None
+    return start, end

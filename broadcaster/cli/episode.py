@@ -8,14 +8,21 @@ from typing import Annotated
 import typer
 
 from broadcaster import episodes as library
-from broadcaster.cli.common import ProgressLine, open_station, print_json, say
+from broadcaster.cli.common import (
+    DescriptionOpt,
+    JsonOpt,
+    PartnerOpt,
+    ProgressLine,
+    SeriesOpt,
+    open_station,
+    print_json,
+    say,
+)
 from broadcaster.schedule.times import format_duration
 
 app = typer.Typer(
     help="Register, list and show episodes.", no_args_is_help=True, rich_markup_mode="markdown"
 )
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
 @app.command("add")
@@ -23,11 +30,9 @@ def add(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The recording: WAV, MP3, M4A, OGG, ...")],
     title: Annotated[str, typer.Option("--title", "-t", help="Episode title (Khmer or English).")],
-    series: Annotated[str | None, typer.Option(help="Series the episode belongs to.")] = None,
-    partner: Annotated[
-        list[str] | None, typer.Option("--partner", "-p", help="A partner; repeat for several.")
-    ] = None,
-    description: Annotated[str | None, typer.Option(help="A line or two about it.")] = None,
+    series: SeriesOpt = None,
+    partner: PartnerOpt = None,
+    description: DescriptionOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Check and prepare a recording for broadcast, and add it to the library.
@@ -54,11 +59,9 @@ def add_live(
     url: Annotated[str, typer.Argument(help="The live feed, e.g. http://host:8000/studio.mp3")],
     title: Annotated[str, typer.Option("--title", "-t", help="Episode title.")],
     duration: Annotated[str, typer.Option("--duration", "-d", help="Planned length: 1h, 45m.")],
-    series: Annotated[str | None, typer.Option(help="Series the episode belongs to.")] = None,
-    partner: Annotated[
-        list[str] | None, typer.Option("--partner", "-p", help="A partner; repeat for several.")
-    ] = None,
-    description: Annotated[str | None, typer.Option(help="A line or two about it.")] = None,
+    series: SeriesOpt = None,
+    partner: PartnerOpt = None,
+    description: DescriptionOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Add an episode fed live from URL, with its planned duration."""

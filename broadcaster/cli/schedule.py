@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from broadcaster.cli.common import ProgressLine, open_station, print_json, say
+from broadcaster.cli.common import (
+    FromOpt,
+    JsonOpt,
+    ProgressLine,
+    ToOpt,
+    open_station,
+    print_json,
+    say,
+    time_range,
+)
 from broadcaster.db.models import DESTINATIONS
 from broadcaster.errors import BadInput
 from broadcaster.schedule import book, export
@@ -20,12 +29,6 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="markdown",
 )
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-FromOpt = Annotated[
-    str | None, typer.Option("--from", help="From this time (YYYY-MM-DD HH:MM, station time).")
-]
-ToOpt = Annotated[str | None, typer.Option("--to", help="Until this time.")]
 
 
 class Format(enum.StrEnum):
@@ -95,9 +98,8 @@ def list_(
     """List slots, from now on unless --from says otherwise."""
     with open_station(ctx) as station, station.sessions() as session:
         zone = station.settings.zone
-        start = parse_time(from_, zone, "--from") if from_ else station.clock()
-        end = parse_time(to, zone, "--to") if to else None
-        slots = book.list_slots(session, start, end, include_cancelled=all_)
+        start, end = time_range(station, from_, to)
+        slots = book.list_slots(session, start or station.clock(), end, include_cancelled=all_)
         if json_out:
             print_json([book.slot_json(s, zone, with_title=True) for s in slots])
             return
@@ -180,8 +182,7 @@ def export_(
     """Write the schedule to stdout as ICS (calendars), JSON or CSV (spreadsheets)."""
     with open_station(ctx) as station, station.sessions() as session:
         zone = station.settings.zone
-        start = parse_time(from_, zone, "--from") if from_ else None
-        end = parse_time(to, zone, "--to") if to else None
+        start, end = time_range(station, from_, to)
         slots = book.list_slots(session, start, end)
         if format_ is Format.ics:
             text = export.to_ics(slots, zone, station.settings.station.name)

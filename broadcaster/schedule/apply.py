@@ -24,9 +24,8 @@ from broadcaster.config import Settings
 from broadcaster.db.models import Episode, Slot
 from broadcaster.errors import BadInput
 from broadcaster.schedule.book import (
-    OCCUPYING,
     active_province_codes,
-    booking_of,
+    bookings_between,
     clash_messages,
     slot_length,
 )
@@ -112,7 +111,7 @@ def apply_schedule(
             wanted = _wanted_slots(session, parsed, works, problems)
             existing = session.scalars(select(Slot).where(Slot.origin == plan.origin)).all()
             to_add, to_change, to_cancel = _diff(wanted, existing, now, zone, plan, problems)
-            _check_overlaps(session, wanted, to_add, to_change, existing, zone, problems)
+            _check_overlaps(session, to_add, to_change, to_cancel, zone, problems)
             if problems:
                 raise BadInput(f"{path}: {len(problems)} problem(s); nothing was changed", problems)
             if not dry_run:
@@ -163,8 +162,9 @@ def _episode_work(
         works[entry.key] = work
     for key, episode in stored.items():
         if key is not None:
-            works.setdefault(key, _EpisodeWork(_entry_of(episode), episode,
-                                               duration_s=episode.duration_s))
+            works.setdefault(
+                key, _EpisodeWork(_entry_of(episode), episode, duration_s=episode.duration_s)
+            )
     return works
 
 
@@ -332,10 +332,9 @@ def _diff(
 
 def _check_overlaps(
     session: Session,
-    wanted: dict[str, Wanted],
     to_add: list[Wanted],
     to_change: list[tuple[Slot, Wanted]],
-    existing: Sequence[Slot],
+    to_cancel: list[Slot],
     zone: ZoneInfo,
     problems: list[str],
 ) -> None:
@@ -344,16 +343,9 @@ def _check_overlaps(
         return
     first = min(w.start for w in moving)
     last = max(w.end for w in moving)
-    ours = {s.id for s in existing}
-    replaced = {s.id for s, _ in to_change}
-    others = session.scalars(
-        select(Slot).where(Slot.status.in_(OCCUPYING), Slot.start < last, Slot.end > first)
-    ).all()
-    bookings = [
-        booking_of(s, zone)
-        for s in others
-        if s.id not in replaced and (s.id not in ours or s.origin_key in wanted)
-    ]
+    dropped = {s.id for s in to_cancel}
+    replaced = {s.id for s, _ in to_change}  # checked at their new times below
+    bookings = bookings_between(session, first, last, zone, exclude=dropped | replaced)
     bookings += [
         Booking(f"{w.where} at {show_local(w.start, zone)}", w.start, w.end, w.destinations, True)
         for w in moving
