@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ class Probe:
     duration_s: float
     sample_rate: int
     channels: int
+    duration_estimated: bool = False
+    """ffprobe guessed the length from the bit rate (no header states it): only roughly right."""
+    has_video: bool = False
 
 
 def probe(path: Path) -> Probe:
@@ -38,7 +42,7 @@ def probe(path: Path) -> Probe:
         [
             "ffprobe",
             "-v",
-            "error",
+            "warning",
             "-print_format",
             "json",
             "-show_format",
@@ -54,14 +58,19 @@ def probe(path: Path) -> Probe:
         reason = reason.replace(str(path), "").strip(": ")
         raise BadInput(f"{path}: not an audio file ffmpeg can read ({reason})")
     info = json.loads(result.stdout or "{}")
-    streams = [s for s in info.get("streams", []) if s.get("codec_type") == "audio"]
-    if not streams:
-        raise BadInput(f"{path}: has no audio stream")
-    stream = streams[0]
+    all_streams = info.get("streams", [])
+    streams = [s for s in all_streams if s.get("codec_type") == "audio"]
     fmt = info.get("format", {})
+    if not streams:
+        raise BadInput(f"{path}: {_not_audio(fmt, all_streams)}")
+    stream = streams[0]
+    if not stream.get("codec_name") or stream.get("codec_name") == "none":
+        raise BadInput(f"{path}: not an audio file ffmpeg can read (unknown codec)")
     duration = _float(stream.get("duration")) or _float(fmt.get("duration"))
     if not duration or duration <= 0:
-        raise BadInput(f"{path}: the audio has no length (truncated or corrupt)")
+        raise BadInput(f"{path}: corrupt or not audio: ffmpeg finds no playable audio in it")
+    if "wav" in str(fmt.get("format_name", "")).split(","):
+        _check_riff(path, size)
     return Probe(
         path=path,
         format_name=str(fmt.get("format_name", "")),
@@ -69,7 +78,47 @@ def probe(path: Path) -> Probe:
         duration_s=duration,
         sample_rate=int(stream.get("sample_rate") or 0),
         channels=int(stream.get("channels") or 0),
+        duration_estimated="Estimating duration from bitrate" in result.stderr,
+        has_video=any(s.get("codec_type") == "video" for s in all_streams),
     )
+
+
+def _not_audio(fmt: dict[str, object], streams: list[dict[str, object]]) -> str:
+    """Why a file with no audio stream is refused, naming what it holds instead."""
+    kinds = sorted({str(s.get("codec_type")) for s in streams if s.get("codec_type")})
+    name = str(fmt.get("format_name", "")).split(",")[0]
+    if name.endswith("_pipe") or name == "image2":
+        return f"not audio: it is an image ({name.removesuffix('_pipe')})"
+    if "video" in kinds:
+        return "not audio: the file holds video with no audio stream"
+    if kinds:
+        return f"not audio: the file holds no audio stream (only {', '.join(kinds)})"
+    return "not audio: the file holds no audio stream"
+
+
+def _check_riff(path: Path, size: int) -> None:
+    """A WAV whose header promises more sample data than the file holds was cut short."""
+    with path.open("rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+            return
+        offset = 12
+        while offset + 8 <= size:
+            fh.seek(offset)
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                return
+            cid, length = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if cid == b"data":
+                if head[:4] == b"RIFF" and length not in (0, 0xFFFFFFFF):
+                    missing = offset + 8 + length - size
+                    if missing > 0:
+                        raise BadInput(
+                            f"{path}: truncated: the WAV header promises {length} bytes of "
+                            f"audio but the file stops {missing} bytes short"
+                        )
+                return
+            offset += 8 + length + (length & 1)
 
 
 def _float(value: object) -> float | None:
