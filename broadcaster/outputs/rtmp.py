@@ -1,0 +1,44 @@
+"""The Facebook leg: FLV over RTMP(S), the still card looped without re-encoding (4.2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from broadcaster.outputs.leg import FfmpegLeg, Segment
+
+
+class RtmpLeg(FfmpegLeg):
+    """Audio as AAC-LC 48 kHz 128k beside the card's 2-s H.264 GOP looped with `-c:v copy`."""
+
+    kind = "rtmp"
+
+    def __init__(
+        self,
+        name: str,
+        source: str,
+        *,
+        url: str,
+        card_loop: Path,
+        live: bool = False,
+        input_format: tuple[str, ...] = (),
+    ):
+        super().__init__(name, source, live=live, input_format=input_format)
+        if not url.startswith(("rtmp://", "rtmps://")):
+            raise ValueError("facebook: the stream URL must be rtmp:// or rtmps://")
+        self.url = url
+        self.card_loop = card_loop
+
+    def secrets(self) -> tuple[str, ...]:
+        # The stream key is the last part of the URL: as good as a password.
+        key = self.url.rstrip("/").rsplit("/", 1)[-1]
+        return (key,) if key else ()
+
+    def extra_inputs(self) -> list[str]:
+        return ["-re", "-stream_loop", "-1", "-i", str(self.card_loop)]
+
+    def output_args(self, segment: Segment) -> list[str]:
+        return [
+            "-map", "1:v:0", "-map", "0:a:0", "-c:v", "copy",
+            "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2",
+            "-flvflags", "no_duration_filesize", "-f", "flv", self.url,
+        ]  # fmt: skip

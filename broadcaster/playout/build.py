@@ -1,0 +1,130 @@
+"""Turn settings, an episode and a slot into the legs to air (server legs or airchecks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadcaster.config import Settings
+from broadcaster.db.models import Episode, Slot
+from broadcaster.outputs import AircheckLeg, IcecastLeg, RtmpLeg
+from broadcaster.outputs.leg import Output
+from broadcaster.playout.live import PCM_INPUT
+from broadcaster.playout.slot import LegPlan, SlotPlan
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the legs read: the prepared file, the live URL, or the relayed live feed."""
+
+    input: str
+    live: bool = False
+    input_format: tuple[str, ...] = ()
+    media_s: float | None = None
+
+
+def episode_source(settings: Settings, episode: Episode, relay: str | None = None) -> Source:
+    """The legs' input; `relay` is a `LiveFeed.url` standing in for a live episode's URL."""
+    if episode.source_kind == "live":
+        if relay is not None:
+            return Source(relay, live=True, input_format=PCM_INPUT)
+        return Source(episode.source, live=True)
+    media = episode.media_path or episode.source
+    return Source(str(settings.path(Path(media))), media_s=episode.duration_s)
+
+
+def aircheck_file(settings: Settings, slot: Slot, leg: str) -> Path:
+    folder = settings.path(settings.station.aircheck_dir)
+    return folder / f"{slot.start:%Y%m%dT%H%M%SZ}-slot{slot.id}-{leg}.mp3"
+
+
+def radio_leg(settings: Settings, episode: Episode, slot: Slot, source: Source) -> LegPlan:
+    radio = settings.radio
+    if radio is None:
+        return _aircheck(settings, slot, "radio", source, 128)
+    password = settings.secret(radio.source_password_env)
+    if password is None:
+        cause = f"radio: ${radio.source_password_env} (the Icecast source password) is not set"
+        return LegPlan("radio", None, "icecast", cause)
+    output: Output = IcecastLeg(
+        "radio",
+        source.input,
+        url=radio.icecast,
+        password=password,
+        title=episode.title,
+        bitrate_kbps=radio.bitrate_kbps,
+        station_name=settings.station.name,
+        description=episode.description or "",
+        live=source.live,
+        input_format=source.input_format,
+    )
+    return LegPlan("radio", output, "icecast")
+
+
+def facebook_leg(
+    settings: Settings,
+    slot: Slot,
+    source: Source,
+    *,
+    card_loop: Path | None,
+    stream_url: str | None,
+    error: str | None = None,
+) -> LegPlan:
+    """The Facebook leg: RTMP to `stream_url` (from the Graph API), or why it cannot air."""
+    if settings.facebook is None:
+        return _aircheck(settings, slot, "facebook", source, 128)
+    if error is not None or stream_url is None:
+        return LegPlan("facebook", None, "rtmp", error or "facebook: no live video was created")
+    if card_loop is None or not card_loop.is_file():
+        return LegPlan("facebook", None, "rtmp", f"facebook: title card video {card_loop} missing")
+    output = RtmpLeg(
+        "facebook",
+        source.input,
+        url=stream_url,
+        card_loop=card_loop,
+        live=source.live,
+        input_format=source.input_format,
+    )
+    return LegPlan("facebook", output, "rtmp")
+
+
+def _aircheck(settings: Settings, slot: Slot, leg: str, source: Source, kbps: int) -> LegPlan:
+    path = aircheck_file(settings, slot, leg)
+    output = AircheckLeg(
+        leg,
+        source.input,
+        path=path,
+        bitrate_kbps=kbps,
+        live=source.live,
+        input_format=source.input_format,
+    )
+    return LegPlan(leg, output)
+
+
+def slot_plan(
+    settings: Settings,
+    episode: Episode,
+    slot: Slot,
+    *,
+    card_loop: Path | None = None,
+    facebook_url: str | None = None,
+    facebook_error: str | None = None,
+    relay: str | None = None,
+) -> SlotPlan:
+    """Everything needed to air `slot`: one leg per destination, in the slot's order."""
+    source = episode_source(settings, episode, relay)
+    legs = []
+    for destination in slot.destinations:
+        if destination == "radio":
+            legs.append(radio_leg(settings, episode, slot, source))
+        elif destination == "facebook":
+            leg = facebook_leg(
+                settings,
+                slot,
+                source,
+                card_loop=card_loop,
+                stream_url=facebook_url,
+                error=facebook_error,
+            )
+            legs.append(leg)
+    return SlotPlan(start=slot.start, end=slot.end, media_s=source.media_s, legs=legs)

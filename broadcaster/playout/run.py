@@ -1,0 +1,117 @@
+"""The daemon's entry point for one slot: prepare Facebook, air every leg, log the as-run."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from broadcaster.db.models import Episode, Slot
+from broadcaster.facebook import GraphClient, GraphError, client_for, prepare_live_video
+from broadcaster.playout.asrun import record_legs
+from broadcaster.playout.build import slot_plan
+from broadcaster.playout.live import LiveFeed
+from broadcaster.playout.slot import SlotAiring
+from broadcaster.playout.supervise import LegRecord, Timing
+from broadcaster.station import Station
+
+log = logging.getLogger(__name__)
+
+
+def card_loop_for(episode: Episode) -> Path | None:
+    """The card's 2-s video loop, kept beside the card PNG as `card.mp4`."""
+    return Path(episode.card_path).with_suffix(".mp4") if episode.card_path else None
+
+
+def facebook_stream(
+    station: Station, episode: Episode, slot: Slot, graph: GraphClient | None
+) -> tuple[str | None, str | None]:
+    """(stream URL, error): the slot's live video made at pre-flight, or made now."""
+    settings = station.settings
+    if settings.facebook is None or "facebook" not in slot.destinations:
+        return None, None
+    try:
+        graph = graph or client_for(settings)
+        if slot.facebook_live_id:
+            video = graph.live_video(slot.facebook_live_id)
+            return video.secure_stream_url or video.stream_url, None
+    except GraphError as exc:
+        return None, str(exc)
+    prepared = prepare_live_video(settings, episode, slot, graph)
+    slot.facebook_live_id = prepared.video_id
+    return prepared.stream_url, prepared.error
+
+
+def air_slot(
+    station: Station,
+    slot_id: int,
+    *,
+    card_loop: Path | None = None,
+    stop: threading.Event | None = None,
+    timing: Timing = Timing(),
+    graph: GraphClient | None = None,
+    on_air: Callable[[SlotAiring], None] | None = None,
+) -> list[LegRecord]:
+    """Air slot `slot_id` from its start to its hard end (blocking) and store its as-run rows.
+
+    `stop` cuts the slot (SIGTERM); `on_air` sees the running legs (for the on-air panel).
+    """
+    with station.sessions.begin() as session:
+        slot = session.get(Slot, slot_id)
+        if slot is None:
+            raise LookupError(f"slot {slot_id} not found")
+        url, error = facebook_stream(station, slot.episode, slot, graph)
+        feed = None
+        if slot.episode.source_kind == "live":
+            standby = station.settings.path(station.settings.station.standby_audio)
+            feed = LiveFeed(slot.episode.source, standby, station.clock).start()
+        try:
+            plan = slot_plan(
+                station.settings,
+                slot.episode,
+                slot,
+                card_loop=card_loop or card_loop_for(slot.episode),
+                facebook_url=url,
+                facebook_error=error,
+                relay=feed.url if feed else None,
+            )
+        except Exception:
+            if feed is not None:
+                feed.stop()
+            raise
+        live_id = slot.facebook_live_id
+    airing = SlotAiring(plan, station.clock, stop, timing).start()
+    with station.sessions.begin() as session:
+        record_legs(session, slot_id, airing.records(), station.clock())
+    if on_air is not None:
+        on_air(airing)
+    records = airing.wait()
+    if feed is not None:
+        feed.stop()
+        for rec in records:
+            add_standby_gaps(rec, feed)
+    with station.sessions.begin() as session:
+        record_legs(session, slot_id, records, station.clock())
+    if live_id and error is None:
+        _end_live_video(station, live_id, graph)
+    return records
+
+
+def add_standby_gaps(rec: LegRecord, feed: LiveFeed) -> None:
+    """Standby periods while the leg was on air become gaps of that leg."""
+    if rec.actual_start is None or rec.actual_end is None:
+        return
+    standby = feed.gaps_between(rec.actual_start, rec.actual_end)
+    if standby:
+        rec.gaps = sorted([*rec.gaps, *standby], key=lambda g: g.start)
+        if rec.status == "aired":
+            rec.status = "partial"
+        rec.cause = rec.cause or standby[0].cause
+
+
+def _end_live_video(station: Station, live_id: str, graph: GraphClient | None) -> None:
+    try:
+        (graph or client_for(station.settings)).end_live_video(live_id)
+    except GraphError as exc:
+        log.warning("%s", exc)

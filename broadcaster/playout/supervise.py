@@ -1,0 +1,186 @@
+"""One leg on its own thread: start at the slot's start, restart at the right offset, end."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from broadcaster.clock import Clock
+from broadcaster.outputs.causes import TIMEOUT, is_permanent
+from broadcaster.outputs.leg import Output, Segment
+from broadcaster.playout.timing import (
+    LEG_CUT,
+    LEG_DONE,
+    LEG_FAILED,
+    Gap,
+    backoff,
+    leg_status,
+    segment_at,
+)
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.1
+END_GRACE_S = 1.0
+"""How long past the hard end a leg may run before it is stopped."""
+
+
+@dataclass
+class LegRecord:
+    """What one leg did: the as-run row of SPEC 3.2 as a plain value."""
+
+    leg: str
+    target: str
+    scheduled_start: datetime
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
+    gaps: list[Gap] = field(default_factory=list)
+    reconnects: int = 0
+    status: str = "on_air"
+    cause: str | None = None
+    aircheck_path: str | None = None
+    attempts: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "leg": self.leg,
+            "target": self.target,
+            "scheduled_start": self.scheduled_start.isoformat(),
+            "actual_start": self.actual_start and self.actual_start.isoformat(),
+            "actual_end": self.actual_end and self.actual_end.isoformat(),
+            "gaps": [g.as_json() for g in self.gaps],
+            "reconnects": self.reconnects,
+            "status": self.status,
+            "cause": self.cause,
+            "aircheck_path": self.aircheck_path,
+        }
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Knobs of supervision; tests shorten them."""
+
+    connect_timeout_s: float = 15.0
+    stall_s: float = 10.0
+    backoff_first_s: float = 0.5
+    backoff_cap_s: float = 4.0
+
+
+class LegSupervisor(threading.Thread):
+    """Keeps `output` on air from `start` to `end`, recording gaps; never touches other legs."""
+
+    def __init__(
+        self,
+        output: Output,
+        leg: str,
+        start: datetime,
+        end: datetime,
+        media_s: float | None,
+        clock: Clock,
+        stop: threading.Event,
+        timing: Timing = Timing(),
+    ) -> None:
+        super().__init__(name=f"leg-{leg}", daemon=True)
+        self.output, self.start_at, self.end_at = output, start, end
+        self.media_s, self.clock, self.stop_event, self.timing = media_s, clock, stop, timing
+        self.record = LegRecord(leg=leg, target=output.kind, scheduled_start=start)
+        path = output.aircheck_path
+        self.record.aircheck_path = None if path is None else str(path)
+        self._just_aired = False
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True if a stop was asked meanwhile."""
+        return self.stop_event.wait(max(0.0, seconds))
+
+    def run(self) -> None:
+        try:
+            outcome = self._air()
+        except Exception as exc:  # a bug in one leg must not take the others down
+            log.exception("leg %s crashed", self.record.leg)
+            self.output.stop()
+            outcome, self.record.cause = LEG_FAILED, f"internal error: {exc}"
+        self._finish(outcome)
+
+    def _air(self) -> str:
+        if self._wait((self.start_at - self.clock()).total_seconds()):
+            return LEG_CUT
+        failures = 0
+        while True:
+            segment = segment_at(self.clock(), self.start_at, self.end_at, self.media_s)
+            if segment is None:
+                return LEG_DONE
+            result, cause = self._attempt(segment)
+            if result != LEG_FAILED:
+                return result
+            self._off_air(cause)
+            if is_permanent(cause):
+                return LEG_FAILED
+            failures = 0 if self.record.actual_start and self._just_aired else failures
+            failures += 1
+            pause = backoff(failures, self.timing.backoff_first_s, self.timing.backoff_cap_s)
+            log.warning("leg %s off air (%s); retry in %.1f s", self.record.leg, cause, pause)
+            if self._wait(min(pause, (self.end_at - self.clock()).total_seconds())):
+                return LEG_CUT
+
+    def _attempt(self, segment: Segment) -> tuple[str, str]:
+        """Run one process until it ends; (outcome, cause). Opens or closes gaps as it goes."""
+        launched, mono = self.clock(), time.monotonic()
+        self.output.start(segment)
+        self.record.attempts += 1
+        self._just_aired = False
+        hard_end = self.end_at + timedelta(seconds=END_GRACE_S)
+        while True:
+            if self._wait(POLL_S):
+                self.output.stop()
+                return LEG_CUT, "stopped"
+            health, now = self.output.health(), self.clock()
+            if not self._just_aired and health.bytes_sent > 0:
+                self._on_air(launched)
+            if not health.running:
+                if health.returncode == 0 and (health.ended or now >= hard_end):
+                    return LEG_DONE, ""
+                return LEG_FAILED, health.cause or f"ffmpeg exited with {health.returncode}"
+            if now >= hard_end:
+                self.output.stop()
+                return LEG_DONE, ""
+            last = health.last_progress if self._just_aired else None
+            silent_for = time.monotonic() - (last or mono)
+            limit = self.timing.stall_s if last else self.timing.connect_timeout_s
+            if silent_for > limit:
+                self.output.stop()
+                return LEG_FAILED, TIMEOUT
+
+    def _on_air(self, launched: datetime) -> None:
+        self._just_aired = True
+        rec = self.record
+        if rec.actual_start is None:
+            rec.actual_start = launched
+        elif rec.gaps and rec.gaps[-1].end is None:
+            rec.reconnects += 1
+        if rec.gaps and rec.gaps[-1].end is None:
+            rec.gaps[-1].end = launched
+            log.info("leg %s back on air after %s", rec.leg, rec.gaps[-1].cause)
+
+    def _off_air(self, cause: str) -> None:
+        rec = self.record
+        rec.cause = cause
+        if rec.gaps and rec.gaps[-1].end is None:
+            return
+        start = self.start_at if rec.actual_start is None else self.clock()
+        rec.gaps.append(Gap(start=min(start, self.end_at), end=None, cause=cause))
+
+    def _finish(self, outcome: str) -> None:
+        rec, now = self.record, min(self.clock(), self.end_at)
+        if rec.actual_start is not None:
+            rec.actual_end = now
+        for gap in rec.gaps:  # a failed leg stays off air until the end of the slot
+            if gap.end is None:
+                gap.end = max(self.end_at if outcome == LEG_FAILED else now, gap.start)
+        if outcome == LEG_DONE and rec.actual_start is not None and not rec.gaps:
+            rec.cause = None
+        rec.status = leg_status(outcome, rec.actual_start, rec.gaps)
+        log.info("leg %s %s (%s)", rec.leg, rec.status, rec.cause or "ok")

@@ -1,0 +1,300 @@
+"""Real icecast2 and nginx-rtmp on free loopback ports in temporary folders (PROTOCOLS.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ICECAST_PASSWORD = "srcpass"
+NGINX_RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+class Server:
+    """A foreground server process that can be stopped and started again on the same port."""
+
+    port: int
+
+    def __init__(self, prefix: str) -> None:
+        # Not under pytest's tmp_path: icecast drops to `nobody`, who must read this folder.
+        self.dir = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+        os.chmod(self.dir, 0o777)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self.starts += 1
+        log = open(self.dir / f"server-{self.starts}.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        wait_for_port(self.port)
+        self.ready()
+
+    def ready(self) -> None:
+        """Wait until the server answers properly, not just accepts connections."""
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log(self) -> str:
+        return "\n".join(
+            p.read_text(errors="replace") for p in sorted(self.dir.glob("server-*.log"))
+        )
+
+
+class Icecast(Server):
+    def __init__(self) -> None:
+        super().__init__("icecast-")
+        self.port = free_port()
+        (self.dir / "icecast.xml").write_text(
+            f"""<icecast>
+ <limits><sources>16</sources><source-timeout>10</source-timeout></limits>
+ <authentication><source-password>{ICECAST_PASSWORD}</source-password>
+  <relay-password>relaypass</relay-password>
+  <admin-user>admin</admin-user><admin-password>adminpass</admin-password></authentication>
+ <hostname>127.0.0.1</hostname><master-update-interval>2</master-update-interval>
+ <listen-socket><port>{self.port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
+ <paths><basedir>{self.dir}</basedir><logdir>{self.dir}</logdir>
+  <pidfile>{self.dir}/icecast.pid</pidfile>
+  <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
+ </paths>
+ <logging><accesslog>-</accesslog><errorlog>-</errorlog><loglevel>3</loglevel></logging>
+ <security><chroot>0</chroot>
+  <changeowner><user>nobody</user><group>nogroup</group></changeowner></security>
+</icecast>
+"""
+        )
+        os.chmod(self.dir / "icecast.xml", 0o644)
+
+    def command(self) -> list[str]:
+        return ["icecast2", "-c", str(self.dir / "icecast.xml")]
+
+    def ready(self) -> None:
+        # Its first answers after start lack the server fields and are not even valid JSON.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.stats()
+                return
+            except ValueError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stats(self) -> dict[str, Any]:
+        got = requests.get(f"http://127.0.0.1:{self.port}/status-json.xsl", timeout=5)
+        return dict(json.loads(got.text, strict=False)["icestats"])
+
+    def feed(self, mount: str, freq: int, seconds: int = 120) -> subprocess.Popen[bytes]:
+        """A live source on `mount`: a steady tone sent in real time by its own ffmpeg."""
+        proc = subprocess.Popen(
+            [
+                "ffmpeg",
+                "-loglevel",
+                "error",
+                "-re",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency={freq}:duration={seconds}",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "64k",
+                "-content_type",
+                "audio/mpeg",
+                "-f",
+                "mp3",
+                f"icecast://source:{ICECAST_PASSWORD}@127.0.0.1:{self.port}{mount}",
+            ],
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while self.mount(mount) is None:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"the live source on {mount} did not come up")
+            time.sleep(0.05)
+        return proc
+
+    def url(self, mount: str = "/sarika.mp3") -> str:
+        return f"http://127.0.0.1:{self.port}{mount}"
+
+    def mount(self, mount: str = "/sarika.mp3") -> dict[str, Any] | None:
+        """The mount's entry in `status-json.xsl`, or None when no source is on it."""
+        sources = self.stats().get("source", [])
+        for source in sources if isinstance(sources, list) else [sources]:
+            if str(source.get("listenurl", "")).endswith(mount):
+                return dict(source)
+        return None
+
+
+class NginxRtmp(Server):
+    def __init__(self) -> None:
+        super().__init__("nginx-rtmp-")
+        self.port, self.http_port = free_port(), free_port()
+        self.rec = self.dir / "rec"
+        for sub in ("rec", "t/body", "t/proxy", "t/fcgi", "t/uwsgi", "t/scgi", "logs"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        d = self.dir
+        (d / "nginx.conf").write_text(
+            f"""load_module {NGINX_RTMP_MODULE};
+user root root;
+daemon off; worker_processes 1; pid {d}/nginx.pid; error_log stderr info;
+events {{ worker_connections 64; }}
+rtmp {{ access_log off;
+  server {{ listen 127.0.0.1:{self.port}; chunk_size 4096;
+    application live {{ live on; record all; record_path {d}/rec; record_unique on; }} }} }}
+http {{ access_log off;
+  client_body_temp_path {d}/t/body; proxy_temp_path {d}/t/proxy; fastcgi_temp_path {d}/t/fcgi;
+  uwsgi_temp_path {d}/t/uwsgi; scgi_temp_path {d}/t/scgi;
+  server {{ listen 127.0.0.1:{self.http_port}; location /stat {{ rtmp_stat all; }} }} }}
+"""
+        )
+
+    def command(self) -> list[str]:
+        return ["nginx", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-e", "stderr"]
+
+    @property
+    def rtmp_base(self) -> str:
+        return f"rtmp://127.0.0.1:{self.port}/live"
+
+    def recordings(self, key: str) -> list[Path]:
+        return sorted(self.rec.glob(f"{key}-*.flv"), key=lambda p: p.stat().st_mtime)
+
+
+def make_card_loop(path: Path) -> Path:
+    """A plain 2-s, 30 fps H.264 GOP of a navy card, as the card helper will make it."""
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=navy:s=1280x720:r=30",
+            "-t",
+            "2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            "60",
+            "-keyint_min",
+            "60",
+            "-sc_threshold",
+            "0",
+            str(path),
+        ],
+        check=True,
+    )
+    return path
+
+
+def band_volume(path: Path, start: float, seconds: float, freq: int) -> float:
+    """Mean volume (dB) of the audio around `freq` in a window of a recording."""
+    out = subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-ss",
+            str(start),
+            "-t",
+            str(seconds),
+            "-i",
+            str(path),
+            "-vn",
+            "-af",
+            f"bandpass=f={freq}:width_type=q:w=8,volumedetect",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    found = re.search(r"mean_volume: (-?[\d.]+) dB", out)
+    return float(found.group(1)) if found else -120.0
+
+
+def probe(path: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(json.loads(out))
+
+
+def keyframe_times(path: Path) -> list[float]:
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=pts_time,flags",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    times = []
+    for line in out.splitlines():
+        pts, _, flags = line.partition(",")
+        if "K" in flags and pts not in ("", "N/A"):
+            times.append(float(pts))
+    return times

@@ -1,0 +1,137 @@
+"""Acceptance (issue 4): one slot on air to a real icecast2 and nginx-rtmp at once."""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import requests
+from sqlalchemy import select
+
+from broadcaster.db.models import AsRunLeg, Slot
+from broadcaster.playout import SlotAiring, air_slot
+from broadcaster.station import Station
+from tests.fakes.graph_api import FakeGraphApi
+from tests.integration.conftest import Media, add_slot, ffprobe_duration
+from tests.integration.servers import Icecast, NginxRtmp, keyframe_times, probe
+
+SLOT_S = 20
+TITLE = "ការសន្ទនា: access to information"
+
+
+def listen(url: str, seconds: float) -> bytes:
+    """What a listener receives from the mount in its first `seconds`."""
+    got = b""
+    with requests.get(url, stream=True, timeout=5) as reply:
+        reply.raise_for_status()
+        deadline = time.monotonic() + seconds
+        for chunk in reply.iter_content(4096):
+            got += chunk
+            if time.monotonic() > deadline:
+                break
+    return got
+
+
+def test_a_slot_airs_to_icecast_and_rtmp_at_once(
+    on_air_station: Station, media: Media, icecast: Icecast, nginx: NginxRtmp, graph: FakeGraphApi
+) -> None:
+    slot_id = add_slot(on_air_station, media, seconds=SLOT_S, title=TITLE)
+    seen: dict[str, object] = {}
+
+    def watch(airing: SlotAiring) -> None:
+        def look() -> None:
+            time.sleep(max(0.0, (airing.plan.start - on_air_station.clock()).total_seconds()))
+            time.sleep(3.0)
+            seen["mount"] = icecast.mount()
+            seen["audio"] = listen(icecast.url(), 2.0)
+            stat = requests.get(f"http://127.0.0.1:{nginx.http_port}/stat", timeout=5).text
+            seen["stat"] = stat
+
+        threading.Thread(target=look, daemon=True).start()
+
+    records = air_slot(on_air_station, slot_id, card_loop=media.card_loop, on_air=watch)
+
+    assert [(r.leg, r.target, r.status) for r in records] == [
+        ("radio", "icecast", "aired"),
+        ("facebook", "rtmp", "aired"),
+    ]
+    for rec in records:
+        assert rec.actual_start is not None and rec.actual_end is not None
+        assert abs((rec.actual_start - rec.scheduled_start).total_seconds()) < 0.5
+        assert rec.gaps == [] and rec.reconnects == 0
+
+    mount = seen["mount"]
+    assert isinstance(mount, dict) and html.unescape(mount["title"]) == TITLE
+    audio = seen["audio"]
+    assert isinstance(audio, bytes) and len(audio) > 8000
+    assert audio[:3] == b"ID3" or (audio[0] == 0xFF and audio[1] & 0xE0 == 0xE0)
+    assert "FB-" in str(seen["stat"]) and "H264" in str(seen["stat"])
+    assert icecast.mount() is None  # the source left at the hard end
+
+    (video_id,) = graph.videos
+    assert graph.videos[video_id].status == "VOD"  # ended after the slot
+    (recording,) = nginx.recordings(f"FB-{video_id}")
+    info = probe(recording)
+    kinds = {s["codec_type"]: s for s in info["streams"]}
+    assert kinds["video"]["codec_name"] == "h264" and kinds["video"]["r_frame_rate"] == "30/1"
+    assert kinds["audio"]["codec_name"] == "aac" and kinds["audio"]["sample_rate"] == "48000"
+    assert abs(float(info["format"]["duration"]) - SLOT_S) < 1.5
+    keys = keyframe_times(recording)
+    steps = {round(b - a, 2) for a, b in itertools.pairwise(keys)}
+    assert steps == {2.0} and len(keys) >= SLOT_S // 2 - 1
+
+    with on_air_station.sessions.begin() as s:
+        rows = s.scalars(select(AsRunLeg).where(AsRunLeg.slot_id == slot_id)).all()
+        assert sorted((r.leg, r.status) for r in rows) == [
+            ("facebook", "aired"),
+            ("radio", "aired"),
+        ]
+        slot = s.get(Slot, slot_id)
+        assert slot is not None and slot.status == "aired"
+        assert slot.facebook_live_id == video_id
+
+
+def mean_volume(path: Path, start: float, seconds: float) -> float:
+    out = subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-ss",
+            str(start),
+            "-t",
+            str(seconds),
+            "-i",
+            str(path),
+            "-vn",
+            "-af",
+            "volumedetect",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    return float(re.search(r"mean_volume: (-?[\d.]+|-inf) dB", out).group(1))  # type: ignore[union-attr]
+
+
+def test_an_overrunning_episode_fades_out_at_the_hard_end(
+    on_air_station: Station, media: Media, nginx: NginxRtmp, graph: FakeGraphApi
+) -> None:
+    slot_id = add_slot(on_air_station, media, seconds=8, episode_s=90)
+    records = air_slot(on_air_station, slot_id, card_loop=media.card_loop)
+    assert [r.status for r in records] == ["aired", "aired"]
+    for rec in records:
+        assert rec.actual_end is not None and rec.actual_start is not None
+        assert 7.5 < (rec.actual_end - rec.actual_start).total_seconds() <= 8.1
+    (video_id,) = graph.videos
+    (recording,) = nginx.recordings(f"FB-{video_id}")
+    assert abs(ffprobe_duration(recording) - 8) < 1.0
+    # a 3-s fade into the hard end: the last half second is far quieter than the middle
+    assert mean_volume(recording, 7.3, 0.6) < mean_volume(recording, 2, 2) - 15
