@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from broadcaster.config import load_settings
+from broadcaster.db.migrate import alembic_config, head_revision
 from broadcaster.db.models import Destination, Province, Slot
 from broadcaster.db.reference import initialise
 from broadcaster.errors import NotReady
@@ -15,15 +16,36 @@ from tests.conftest import add_episode_row
 def test_init_creates_and_is_idempotent(db_url: str) -> None:
     settings = load_settings(env={"BROADCASTER_DB": db_url})
     first = initialise(settings)
-    assert first.revision_before is None and first.revision_after == "0001"
+    assert first.revision_before is None and first.revision_after == head_revision() == "0002"
     assert len(first.provinces_added) == 15
     again = initialise(settings)
-    assert again.revision_before == again.revision_after == "0001"
+    assert again.revision_before == again.revision_after == "0002"
     assert again.provinces_added == again.provinces_updated == []
     st = Station.open(settings)
     with st.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Province)) == 15
         assert {d.name for d in s.scalars(select(Destination))} == {"radio", "facebook"}
+    st.close()
+
+
+def test_a_database_of_the_first_schema_is_upgraded_with_its_rows(db_url: str) -> None:
+    from alembic import command
+
+    from broadcaster.db.session import make_engine
+
+    engine = make_engine(db_url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO destinations (name, description) VALUES ('radio', 'kept')"))
+    engine.dispose()
+    report = initialise(load_settings(env={"BROADCASTER_DB": db_url}))
+    assert (report.revision_before, report.revision_after) == ("0001", "0002")
+    st = Station.open(load_settings(env={"BROADCASTER_DB": db_url}))
+    with st.sessions() as s:
+        assert s.get(Destination, "radio").description == "kept"  # type: ignore[union-attr]
+        assert s.execute(text("SELECT confirmed_at FROM asrun_legs")).all() == []
     st.close()
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from broadcaster.cli import asrun, episode, schedule, setup, user
+from broadcaster.cli import asrun, daemon, episode, schedule, setup, user
 from broadcaster.cli.common import CliState
 from broadcaster.errors import BadInput, NotReady
 
@@ -31,6 +31,8 @@ app.add_typer(user.app, name="user")
 app.command("init")(setup.init)
 app.command("demo")(setup.demo)
 app.command("asrun")(asrun.asrun)
+app.command("run")(daemon.run)
+app.command("preflight")(daemon.preflight)
 
 
 @app.callback()

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
+from broadcaster import asrun
 from broadcaster.cli.common import state
+from broadcaster.cli.daemon import serve
+from broadcaster.config import RadioSettings, Settings
+from broadcaster.db.models import Episode
 from broadcaster.db.reference import initialise
+from broadcaster.errors import NotReady
+from broadcaster.local_icecast import PASSWORD_ENV, start_if_installed
 from broadcaster.schedule import book
 from broadcaster.schedule.apply import apply_schedule
-from broadcaster.schedule.times import format_duration, show_local
+from broadcaster.schedule.times import format_duration, parse_duration, show_local
 from broadcaster.station import Station
 
 DEMO_SCHEDULE = Path("schedules/a2i-dialogues.toml")
@@ -46,8 +54,18 @@ def demo(
     schedule: Annotated[
         Path, typer.Option(help="Schedule file of the demo series.")
     ] = DEMO_SCHEDULE,
+    on_air_in: Annotated[
+        str, typer.Option(help="When the demo episode goes on air, from now (e.g. 30s).")
+    ] = "30s",
+    air: Annotated[
+        bool, typer.Option("--air/--no-air", help="Run the daemon and air the demo episode.")
+    ] = True,
 ) -> None:
-    """Set up the default station, load the dialogue series and show its schedule."""
+    """Set up the default station, load the dialogue series, then air a demo episode.
+
+    The daemon airs the series' first episode shortly, to aircheck files and, when icecast2
+    is installed, to a local Icecast you can listen to; it stops when the episode ends.
+    """
     init(ctx)
     settings = state(ctx).settings()
     station = Station.open(settings)
@@ -68,6 +86,44 @@ def demo(
                 )
     finally:
         station.close()
-    typer.echo(
-        "\nTry: .venv/bin/broadcaster schedule list | episode list | schedule export --format ics"
-    )
+    if air:
+        air_demo(settings, parse_duration(on_air_in, "on-air-in"))
+    typer.echo("\nTry: .venv/bin/broadcaster schedule list | episode list | asrun | run --no-web")
+
+
+def air_demo(settings: Settings, delay: timedelta) -> None:
+    """Book the first episode `delay` from now and run the daemon until it has aired."""
+    icecast = start_if_installed()
+    if icecast is not None:
+        radio = RadioSettings(icecast=icecast.url, source_password_env=PASSWORD_ENV)
+        env = {**settings.env, PASSWORD_ENV: icecast.password}
+        settings = settings.model_copy(update={"radio": radio, "env": env})
+    station = Station.open(settings)
+    try:
+        with station.sessions.begin() as session:
+            episode = session.scalars(select(Episode).order_by(Episode.id)).first()
+            if episode is None:
+                raise NotReady("the demo series has no episode to air")
+            start = (station.clock() + delay).replace(microsecond=0)
+            request = book.SlotRequest(episode_id=episode.id, start=start)
+            [slot] = book.add_slots(session, request, settings.zone, station.clock(), "demo")
+            slot_id, title, end = slot.id, episode.title, slot.end
+        zone = settings.zone
+        wait = format_duration(delay.total_seconds())
+        typer.echo(f"\nOn air at {show_local(start, zone)} (in {wait}): {title}")
+        if icecast is not None:
+            typer.echo(f"  Listen:    {icecast.url}  (mpv, ffplay or VLC; the radio leg)")
+        else:
+            typer.echo("  Listen:    no icecast2 installed here, so the radio leg is an aircheck")
+        typer.echo(f"  Airchecks: {settings.path(settings.station.aircheck_dir)}")
+        typer.echo(f"  Look:      .venv/bin/broadcaster asrun   (slot {slot_id})\n")
+        serve(station, until=lambda: station.clock() > end + timedelta(seconds=2))
+        with station.sessions() as session:
+            for leg in asrun.legs_between(session, start, end):
+                if leg.slot_id == slot_id:
+                    where = leg.aircheck_path or leg.target
+                    typer.echo(f"  {leg.leg:<8} {leg.status:<8} {where}")
+    finally:
+        station.close()
+        if icecast is not None:
+            icecast.close()

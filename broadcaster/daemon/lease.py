@@ -31,8 +31,9 @@ def hold(session: Session, holder: str, now: datetime, ttl: timedelta) -> bool:
         return True
     try:
         with session.begin_nested():
-            session.execute(insert(LeaderLease).values(name=LEASE, holder=holder,
-                                                       expires_at=expires))
+            session.execute(
+                insert(LeaderLease).values(name=LEASE, holder=holder, expires_at=expires)
+            )
     except IntegrityError:
         return False
     return True
@@ -53,3 +54,14 @@ def current_holder(session: Session, now: datetime) -> str | None:
     if row is None or row.expires_at <= now:
         return None
     return row.holder
+
+
+def take_over(session: Session, stale: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Take the lease from `stale` (a holder known to be dead) before it lapses."""
+    taken = session.execute(
+        update(LeaderLease)
+        .where(LeaderLease.name == LEASE, LeaderLease.holder == stale)
+        .values(holder=holder, expires_at=now + ttl)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1  # type: ignore[attr-defined]

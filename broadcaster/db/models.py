@@ -127,6 +127,7 @@ class Slot(Base):
     __table_args__ = (
         Index("ix_slots_start_end", "start", "end"),
         Index("ix_slots_origin_key", "origin", "origin_key"),
+        Index("ix_slots_status_end", "status", "end"),
     )
 
 
@@ -146,6 +147,8 @@ class AsRunLeg(Base):
     status: Mapped[str] = mapped_column(String(12))
     cause: Mapped[str | None] = mapped_column(Text)
     aircheck_path: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[datetime | None]
+    """While on air: the last moment the daemon saw the leg on air (its heartbeat)."""
 
     slot: Mapped[Slot] = relationship(back_populates="legs")
 

@@ -8,7 +8,10 @@ from broadcaster.outputs.leg import FfmpegLeg, Segment
 
 
 class AircheckLeg(FfmpegLeg):
-    """Writes what the leg would send, in real time, to `path` (a new file per attempt)."""
+    """Writes what the leg would send, in real time, to `path` (a new file per attempt).
+
+    Every packet is flushed as it is made, so a daemon killed mid-slot leaves the part that
+    aired on disk."""
 
     kind = "aircheck"
 
@@ -38,5 +41,5 @@ class AircheckLeg(FfmpegLeg):
 
     def output_args(self, segment: Segment) -> list[str]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        return ["-vn", "-c:a", "libmp3lame", "-b:a", f"{self.bitrate_kbps}k", "-f", "mp3", "-y",
-                str(self.attempt_path())]  # fmt: skip
+        return ["-vn", "-c:a", "libmp3lame", "-b:a", f"{self.bitrate_kbps}k",
+                "-flush_packets", "1", "-f", "mp3", "-y", str(self.attempt_path())]  # fmt: skip

@@ -11,6 +11,7 @@ class RtmpLeg(FfmpegLeg):
     """Audio as AAC-LC 48 kHz 128k beside the card's 2-s H.264 GOP looped with `-c:v copy`."""
 
     kind = "rtmp"
+    start_latency_s = 0.04  # the AAC encoder and the FLV header start on the first audio
 
     def __init__(
         self,
@@ -34,11 +35,13 @@ class RtmpLeg(FfmpegLeg):
         return (key,) if key else ()
 
     def extra_inputs(self) -> list[str]:
-        return ["-re", "-stream_loop", "-1", "-i", str(self.card_loop)]
+        # Read no faster than real time; before the audio is released nothing is read at
+        # all (ffmpeg waits for the stream that is behind), so the picture starts with it.
+        return ["-re", "-thread_queue_size", "64", "-stream_loop", "-1", "-i", str(self.card_loop)]
 
     def output_args(self, segment: Segment) -> list[str]:
         return [
             "-map", "1:v:0", "-map", "0:a:0", "-c:v", "copy",
             "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2",
-            "-flvflags", "no_duration_filesize", "-f", "flv", self.url,
+            "-shortest", "-flvflags", "no_duration_filesize", "-f", "flv", self.url,
         ]  # fmt: skip

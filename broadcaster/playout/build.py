@@ -34,8 +34,14 @@ def episode_source(settings: Settings, episode: Episode, relay: str | None = Non
 
 
 def aircheck_file(settings: Settings, slot: Slot, leg: str) -> Path:
+    """A new file per daemon run: a slot resumed after a restart keeps the earlier part."""
     folder = settings.path(settings.station.aircheck_dir)
-    return folder / f"{slot.start:%Y%m%dT%H%M%SZ}-slot{slot.id}-{leg}.mp3"
+    stem = f"{slot.start:%Y%m%dT%H%M%SZ}-slot{slot.id}-{leg}"
+    path, run = folder / f"{stem}.mp3", 1
+    while path.exists():
+        run += 1
+        path = folder / f"{stem}-{run}.mp3"
+    return path
 
 
 def radio_leg(settings: Settings, episode: Episode, slot: Slot, source: Source) -> LegPlan:

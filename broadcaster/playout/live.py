@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from broadcaster.clock import Clock, system_clock
+from broadcaster.outputs.leg import DIE_WITH_DAEMON
 from broadcaster.playout.timing import Gap, backoff
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ RESUME_CHUNKS = 2
 def decoder(args: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
+            *DIE_WITH_DAEMON,
             "ffmpeg",
             "-hide_banner",
             "-nostdin",

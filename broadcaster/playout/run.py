@@ -9,7 +9,7 @@ from pathlib import Path
 
 from broadcaster.db.models import Episode, Slot
 from broadcaster.facebook import GraphClient, GraphError, client_for, prepare_live_video
-from broadcaster.playout.asrun import record_legs
+from broadcaster.playout.asrun import earlier_runs, record_legs
 from broadcaster.playout.build import slot_plan
 from broadcaster.playout.live import LiveFeed
 from broadcaster.playout.slot import SlotAiring
@@ -17,6 +17,9 @@ from broadcaster.playout.supervise import LegRecord, Timing
 from broadcaster.station import Station
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 1.0
+"""How often the as-run rows of a slot on air are refreshed (`confirmed_at`)."""
 
 
 def card_loop_for(episode: Episode) -> Path | None:
@@ -56,6 +59,8 @@ def air_slot(
     """Air slot `slot_id` from its start to its hard end (blocking) and store its as-run rows.
 
     `stop` cuts the slot (SIGTERM); `on_air` sees the running legs (for the on-air panel).
+    A slot an earlier daemon run left on air is continued: its rows are joined, not lost.
+    `SlotAiring.abandon()` (the lease was lost) stops the legs without logging them.
     """
     with station.sessions.begin() as session:
         slot = session.get(Slot, slot_id)
@@ -81,18 +86,29 @@ def air_slot(
                 feed.stop()
             raise
         live_id = slot.facebook_live_id
+        earlier = earlier_runs(session, slot_id)
     airing = SlotAiring(plan, station.clock, stop, timing).start()
     with station.sessions.begin() as session:
-        record_legs(session, slot_id, airing.records(), station.clock())
+        record_legs(session, slot_id, airing.records(), station.clock(), earlier)
     if on_air is not None:
         on_air(airing)
+    while not airing.done():
+        airing.wait(HEARTBEAT_S)
+        if airing.abandoned:
+            break
+        with station.sessions.begin() as session:
+            record_legs(session, slot_id, airing.records(), station.clock(), earlier)
     records = airing.wait()
+    if airing.abandoned:
+        if feed is not None:
+            feed.stop()
+        return records
     if feed is not None:
         feed.stop()
         for rec in records:
             add_standby_gaps(rec, feed)
     with station.sessions.begin() as session:
-        record_legs(session, slot_id, records, station.clock())
+        record_legs(session, slot_id, records, station.clock(), earlier)
     if live_id and error is None:
         _end_live_video(station, live_id, graph)
     return records

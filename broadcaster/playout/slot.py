@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,13 +68,25 @@ class SlotAiring:
             sup.start()
         return self
 
+    abandoned = False
+    """Set when this daemon lost the lease: another one logs the slot from now on."""
+
+    def abandon(self) -> None:
+        """Stop every leg without logging them: the daemon is no longer the leader."""
+        self.abandoned = True
+        self.stop_event.set()
+
+    def done(self) -> bool:
+        return not any(sup.is_alive() for sup in self.supervisors)
+
     def cut(self) -> None:
         """Stop every leg now (a person or a shutdown): they are logged as cut."""
         self.stop_event.set()
 
     def wait(self, timeout: float | None = None) -> list[LegRecord]:
+        deadline = None if timeout is None else time.monotonic() + timeout
         for sup in self.supervisors:
-            sup.join(timeout)
+            sup.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return self.records()
 
     def records(self) -> list[LegRecord]:

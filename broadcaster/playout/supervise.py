@@ -1,4 +1,9 @@
-"""One leg on its own thread: start at the slot's start, restart at the right offset, end."""
+"""One leg on its own thread: on air at the slot's start, restarted at the right offset, ended.
+
+A leg that `primes` is started `PRIME_S` before the slot's start with the start as its
+instant: it connects meanwhile and releases its audio at the instant (SPEC B1). So the
+slot must be handed to playout at least `ARM_LEAD_S` ahead. A restart is released at once.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,10 @@ from broadcaster.playout.timing import (
 log = logging.getLogger(__name__)
 
 POLL_S = 0.1
+PRIME_S = 2.0
+"""How long before the slot's start a leg that primes is started (spawn and connect)."""
+ARM_LEAD_S = 3.0
+"""Call `air_slot` / `SlotAiring.start()` at least this long before the slot's start."""
 END_GRACE_S = 1.0
 """How long past the hard end a leg may run before it is stopped."""
 
@@ -106,14 +115,16 @@ class LegSupervisor(threading.Thread):
         self._finish(outcome)
 
     def _air(self) -> str:
-        if self._wait((self.start_at - self.clock()).total_seconds()):
+        ahead = PRIME_S if self.output.primes else 0.0
+        if self._wait((self.start_at - self.clock()).total_seconds() - ahead):
             return LEG_CUT
         failures = 0
         while True:
-            segment = segment_at(self.clock(), self.start_at, self.end_at, self.media_s)
+            at = max(self.clock(), self.start_at)
+            segment = segment_at(at, self.start_at, self.end_at, self.media_s)
             if segment is None:
                 return LEG_DONE
-            result, cause = self._attempt(segment)
+            result, cause = self._attempt(segment, at)
             if result != LEG_FAILED:
                 return result
             self._off_air(cause)
@@ -122,14 +133,21 @@ class LegSupervisor(threading.Thread):
             failures = 0 if self.record.actual_start and self._just_aired else failures
             failures += 1
             pause = backoff(failures, self.timing.backoff_first_s, self.timing.backoff_cap_s)
+            to_start = (self.start_at - self.clock()).total_seconds()
+            if to_start > 0:  # failed while priming: try again, by the start at the latest
+                pause = min(pause, to_start)
             log.warning("leg %s off air (%s); retry in %.1f s", self.record.leg, cause, pause)
             if self._wait(min(pause, (self.end_at - self.clock()).total_seconds())):
                 return LEG_CUT
 
-    def _attempt(self, segment: Segment) -> tuple[str, str]:
-        """Run one process until it ends; (outcome, cause). Opens or closes gaps as it goes."""
-        launched, mono = self.clock(), time.monotonic()
-        self.output.start(segment)
+    def _attempt(self, segment: Segment, at: datetime) -> tuple[str, str]:
+        """Run one process until it ends; (outcome, cause). Opens or closes gaps as it goes.
+
+        Its audio goes out from `at` (the slot's start when primed ahead, else now).
+        """
+        launched = max(self.clock(), at)
+        mono = time.monotonic() + (launched - self.clock()).total_seconds()
+        self.output.start(segment, at.timestamp())
         self.record.attempts += 1
         self._just_aired = False
         hard_end = self.end_at + timedelta(seconds=END_GRACE_S)
@@ -148,7 +166,7 @@ class LegSupervisor(threading.Thread):
                 self.output.stop()
                 return LEG_DONE, ""
             last = health.last_progress if self._just_aired else None
-            silent_for = time.monotonic() - (last or mono)
+            silent_for = time.monotonic() - (last or mono)  # negative while primed
             limit = self.timing.stall_s if last else self.timing.connect_timeout_s
             if silent_for > limit:
                 self.output.stop()
@@ -157,13 +175,17 @@ class LegSupervisor(threading.Thread):
     def _on_air(self, launched: datetime) -> None:
         self._just_aired = True
         rec = self.record
+        open_gap = rec.gaps[-1] if rec.gaps and rec.gaps[-1].end is None else None
+        if open_gap is not None and launched <= open_gap.start:
+            rec.gaps.pop()  # failed while priming, on air in time after all: nothing lost
+            open_gap = None
         if rec.actual_start is None:
             rec.actual_start = launched
-        elif rec.gaps and rec.gaps[-1].end is None:
+        elif open_gap is not None:
             rec.reconnects += 1
-        if rec.gaps and rec.gaps[-1].end is None:
-            rec.gaps[-1].end = launched
-            log.info("leg %s back on air after %s", rec.leg, rec.gaps[-1].cause)
+        if open_gap is not None:
+            open_gap.end = launched
+            log.info("leg %s back on air after %s", rec.leg, open_gap.cause)
 
     def _off_air(self, cause: str) -> None:
         rec = self.record

@@ -1,6 +1,7 @@
 """The station's own files: the dialogue series schedule and `broadcaster demo`."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -12,17 +13,26 @@ def copy_station_files(to: Path) -> None:
     shutil.copytree(REPO / "audio", to / "audio")
 
 
-def test_demo_loads_the_series_and_shows_it(station_dir: Path) -> None:
+def test_demo_loads_the_series_and_airs_an_episode(station_dir: Path) -> None:
     copy_station_files(station_dir)
-    result = run_cli("demo", cwd=station_dir)
+    result = run_cli("demo", "--on-air-in", "3s", cwd=station_dir)
     assert result.returncode == 0, result.stderr
     assert "Database created" in result.stdout
+    assert "Listen:    http://127.0.0.1:" in result.stdout  # icecast2 is installed for tests
+    assert re.search(r"radio +aired +icecast", result.stdout)
+    aircheck = re.search(r"facebook +aired +(\S+\.mp3)", result.stdout)
+    assert aircheck and Path(aircheck.group(1)).stat().st_size > 100_000
+    aired = json.loads(run_cli("asrun", "--json", cwd=station_dir).stdout)
+    assert {(leg["leg"], leg["status"]) for leg in aired} == {
+        ("radio", "aired"),
+        ("facebook", "aired"),
+    }
     assert "Progress on the rights to information and partnership" in result.stdout
     assert "ការទទួលបានព័ត៌មាន" in result.stdout
     listed = json.loads(run_cli("schedule", "list", "--json", cwd=station_dir).stdout)
     assert len(listed) == 11
     assert all(s["start"].endswith("+07:00") for s in listed)
-    again = run_cli("demo", cwd=station_dir)
+    again = run_cli("demo", "--no-air", cwd=station_dir)
     assert again.returncode == 0 and "0 slots added, 11 already there" in again.stdout
 
 

@@ -71,6 +71,9 @@ def test_a_slot_airs_to_icecast_and_rtmp_at_once(
     assert isinstance(audio, bytes) and len(audio) > 8000
     assert audio[:3] == b"ID3" or (audio[0] == 0xFF and audio[1] & 0xE0 == 0xE0)
     assert "FB-" in str(seen["stat"]) and "H264" in str(seen["stat"])
+    left_by = time.monotonic() + 1.0  # icecast notices a closed source within a moment
+    while icecast.mount() is not None and time.monotonic() < left_by:
+        time.sleep(0.05)
     assert icecast.mount() is None  # the source left at the hard end
 
     (video_id,) = graph.videos

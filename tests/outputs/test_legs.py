@@ -21,11 +21,17 @@ def test_icecast_command_resumes_at_offset_and_masks_the_password() -> None:
         title="សួស្តី",
         bitrate_kbps=96,
     )
-    cmd = leg.command(Segment(offset_s=12.5, duration_s=30.0, fade_at_s=27.0))
-    assert cmd[cmd.index("-ss") + 1] == "12.500"
-    assert cmd.index("-ss") < cmd.index("-i") and "-re" in cmd[: cmd.index("-i")]
+    segment = Segment(offset_s=12.5, duration_s=30.0, fade_at_s=27.0)
+    decoder = leg.decoder_command(segment)  # the file, from the offset, faded, as PCM
+    assert decoder[decoder.index("-ss") + 1] == "12.500"
+    assert decoder.index("-ss") < decoder.index("-i") and "-re" not in decoder
+    assert decoder[decoder.index("-i") + 1] == "/m/ep.mp3"
+    assert decoder[decoder.index("-t") + 1] == "30.000"
+    assert "afade=t=out:st=27.000:d=3.000" in decoder and decoder[-1] == "pipe:1"
+    cmd = leg.command(segment)  # the encoder reads that PCM from its stdin, unprobed
+    assert cmd[cmd.index("-i") + 1] == "pipe:0" and "-nofind_stream_info" in cmd
+    assert "-re" not in cmd and "-ss" not in cmd
     assert cmd[cmd.index("-t") + 1] == "30.000"
-    assert "afade=t=out:st=27.000:d=3.000" in cmd
     assert cmd[-1] == "icecast://source:p%40ss%3Aw%2Frd@127.0.0.1:8000/sarika.mp3"
     assert cmd[cmd.index("-b:a") + 1] == "96k"
     assert cmd[cmd.index("-content_type") + 1] == "audio/mpeg"

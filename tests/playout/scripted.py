@@ -22,18 +22,23 @@ class ScriptedOutput:
 
     kind = "scripted"
     aircheck_path: Path | None = None
+    primes = True
 
     def __init__(self, name: str, steps: list[Step]) -> None:
         self.name, self.steps = name, list(steps)
         self.segments: list[Segment] = []
+        self.instants: list[float | None] = []
         self._step: Step | None = None
         self._started = 0.0
         self._stopped = False
 
-    def start(self, segment: Segment) -> None:
+    def start(self, segment: Segment, at: float | None = None) -> None:
+        """A step that never connects fails at once; one that airs does so from `at`."""
         self.segments.append(segment)
+        self.instants.append(at)
         self._step = self.steps.pop(0) if self.steps else Step(segment.duration_s)
-        self._started, self._stopped = time.monotonic(), False
+        ahead = 0.0 if at is None or not self._step.air_s else max(0.0, at - time.time())
+        self._started, self._stopped = time.monotonic() + ahead, False
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopped = True
@@ -41,7 +46,7 @@ class ScriptedOutput:
     def health(self) -> Health:
         step = self._step
         assert step is not None
-        elapsed = time.monotonic() - self._started
+        elapsed = max(0.0, time.monotonic() - self._started)
         done = self._stopped or elapsed >= step.air_s
         sent = int(min(elapsed, step.air_s) * 16000) if step.air_s else 0
         clean = step.cause is None

@@ -1,0 +1,275 @@
+"""The daemon: keeps APScheduler's jobs in step with the database and airs each slot.
+
+One `BackgroundScheduler` in UTC holds date jobs that carry only a slot id (`air-ID` a
+little before the start, `preflight-ID` some minutes before), rebuilt from the database
+by a `tick` every second; nothing is trusted from a job store. The tick also renews the
+leader lease: only the holder airs, and a daemon that loses it stops airing at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import exists, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from broadcaster.asrun import mark_missed
+from broadcaster.daemon import preflight
+from broadcaster.daemon.leader import claim, this_daemon
+from broadcaster.daemon.lease import release
+from broadcaster.daemon.timeline import Action, cue
+from broadcaster.db.models import Slot
+from broadcaster.facebook import GraphClient
+from broadcaster.playout import ARM_LEAD_S, SlotAiring, Timing, air_slot
+from broadcaster.playout.asrun import close_abandoned
+from broadcaster.station import Station
+
+log = logging.getLogger(__name__)
+
+ACTIVE = ("scheduled", "on_air")
+
+
+
+@dataclass(frozen=True)
+class DaemonTiming:
+    """How far ahead the daemon looks and works; tests shorten the lease."""
+
+    tick_s: float = 1.0
+    lease_ttl: timedelta = timedelta(seconds=5)
+    horizon: timedelta = timedelta(hours=6)
+    arm_lead: timedelta = timedelta(seconds=ARM_LEAD_S)
+    preflight_lead: timedelta = timedelta(minutes=10)
+    legs: Timing = field(default_factory=Timing)
+
+
+@dataclass
+class Airing:
+    slot_id: int
+    start: datetime
+    thread: threading.Thread
+    stop: threading.Event
+    legs: SlotAiring | None = None
+
+
+class Daemon:
+    """`start()`, then `idle()` / `shutdown()`; `tick()` is the whole decision loop."""
+
+    def __init__(
+        self,
+        station: Station,
+        *,
+        timing: DaemonTiming = DaemonTiming(),
+        graph: GraphClient | None = None,
+        holder: str | None = None,
+    ) -> None:
+        self.station, self.timing, self.graph = station, timing, graph
+        self.holder = holder or this_daemon()
+        self.leader = False
+        self._lease_until = 0.0  # monotonic: when our lease would lapse if not renewed
+        self._lock = threading.RLock()
+        self._airings: dict[int, Airing] = {}
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(8)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        )
+
+    # -- life ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Take stock of the database once (ready), then keep in step every tick."""
+        self.tick()
+        self.scheduler.add_job(
+            self.tick, "interval", seconds=self.timing.tick_s, id="tick", max_instances=1
+        )
+        self.scheduler.start()
+
+    def shutdown(self, wait_s: float = 20.0) -> None:
+        """Cut whatever is on air (logged `cut`), give the lease up, stop the scheduler."""
+        self.scheduler.shutdown(wait=False)
+        with self._lock:
+            airings = list(self._airings.values())
+        for airing in airings:
+            airing.stop.set()
+        deadline = time.monotonic() + wait_s
+        for airing in airings:
+            airing.thread.join(max(0.1, deadline - time.monotonic()))
+        if self.leader:
+            try:
+                with self.station.sessions.begin() as session:
+                    release(session, self.holder, self.station.clock())
+            except SQLAlchemyError as exc:
+                log.warning("lease not released: %s", exc)
+        self.leader = False
+
+    def on_air(self) -> list[int]:
+        with self._lock:
+            return [sid for sid, a in self._airings.items() if a.thread.is_alive()]
+
+    def idle(self) -> bool:
+        """Nothing on air here and nothing still to air (for `run --exit-when-idle`)."""
+        if self.on_air():
+            return False
+        now = self.station.clock()
+        with self.station.sessions() as session:
+            pending = exists().where(Slot.status.in_(ACTIVE), Slot.end > now)
+            return not session.scalar(select(pending))
+
+    # -- the loop ------------------------------------------------------------------------
+    def tick(self) -> None:
+        try:
+            self._tick()
+        except Exception:  # the loop must survive a bad moment; the next tick retries
+            log.exception("daemon tick failed")
+
+    def _tick(self) -> None:
+        now = self.station.clock()
+        if not self._renew(now):
+            return
+        due: list[int] = []
+        wanted: dict[str, tuple[datetime, int, str]] = {}
+        with self.station.sessions.begin() as session:
+            for slot in mark_missed(session, now):
+                log.warning("slot %s (%s) missed: its time passed off air", slot.id, slot.start)
+            self._close_abandoned(session, now)
+            window = session.scalars(
+                select(Slot)
+                .where(Slot.status.in_(ACTIVE), Slot.end > now)
+                .where(Slot.start < now + self.timing.horizon)
+                .order_by(Slot.start)
+            ).all()
+            with self._lock:
+                airing = {sid: a for sid, a in self._airings.items() if a.thread.is_alive()}
+            for slot in window:
+                if slot.id in airing:
+                    continue
+                step = cue(slot.start, slot.end, slot.status, now, self.timing.arm_lead)
+                if step.action is Action.RESUME or (step.action is Action.ARM and step.at <= now):
+                    due.append(slot.id)
+                elif step.action is Action.ARM:
+                    wanted[f"air-{slot.id}"] = (step.at, slot.id, "air")
+                    checked = (slot.preflight or {}).get("checked_at")
+                    if checked is None:
+                        at = max(now, slot.start - self.timing.preflight_lead)
+                        wanted[f"preflight-{slot.id}"] = (at, slot.id, "preflight")
+            for sid, a in airing.items():  # cancelled or moved while on air: stop it
+                held = session.get(Slot, sid)
+                if held is None or held.status == "cancelled" or held.start != a.start:
+                    log.warning("slot %s was cancelled or moved while on air: cutting it", sid)
+                    a.stop.set()
+        self._sync_jobs(wanted)
+        for sid in due:
+            self.begin(sid)
+
+    def _renew(self, now: datetime) -> bool:
+        """Hold the lease; on losing it, stop airing at once (never two daemons on air)."""
+        try:
+            with self.station.sessions.begin() as session:
+                held = claim(session, self.holder, now, self.timing.lease_ttl)
+        except SQLAlchemyError as exc:
+            held = self.leader and time.monotonic() < self._lease_until
+            log.warning(
+                "lease not renewed (%s); %s", _first_line(exc), "still on" if held else "off"
+            )
+        if held:
+            if not self.leader:
+                log.info("leader: %s holds the on-air lease", self.holder)
+            self.leader = True
+            self._lease_until = time.monotonic() + self.timing.lease_ttl.total_seconds() - 0.5
+            return True
+        if self.leader:
+            log.warning("lease lost: stopping everything on air (another daemon takes over)")
+            self._abandon_all()
+        self.leader = False
+        self._sync_jobs({})
+        return False
+
+    def _close_abandoned(self, session: Session, now: datetime) -> None:
+        stale = session.scalars(select(Slot).where(Slot.status == "on_air", Slot.end <= now)).all()
+        for slot in stale:
+            if slot.id not in self._airings:
+                close_abandoned(session, slot, now)
+                log.warning("slot %s ended while no daemon was on air: logged partial", slot.id)
+
+    def _sync_jobs(self, wanted: dict[str, tuple[datetime, int, str]]) -> None:
+        for job in self.scheduler.get_jobs():
+            if job.id != "tick" and job.id not in wanted:
+                job.remove()
+        for job_id, (at, slot_id, kind) in wanted.items():
+            job = self.scheduler.get_job(job_id)
+            if job is not None and job.next_run_time == at:
+                continue
+            func = self.begin if kind == "air" else self.preflight
+            self.scheduler.add_job(
+                func, "date", run_date=at, args=[slot_id], id=job_id, replace_existing=True
+            )
+
+    # -- the work ------------------------------------------------------------------------
+    def begin(self, slot_id: int) -> None:
+        """Put slot `slot_id` on air (its legs wait for the start to the frame)."""
+        with self._lock:
+            if not self.leader or slot_id in self._airings:
+                return
+            with self.station.sessions() as session:
+                slot = session.get(Slot, slot_id)
+                if slot is None or slot.status not in ACTIVE:
+                    return
+                start = slot.start
+            stop = threading.Event()
+            thread = threading.Thread(
+                target=self._air, args=(slot_id, stop), name=f"slot-{slot_id}"
+            )
+            self._airings[slot_id] = Airing(slot_id, start, thread, stop)
+            thread.start()
+
+    def _air(self, slot_id: int, stop: threading.Event) -> None:
+        def seen(legs: SlotAiring) -> None:
+            with self._lock:
+                self._airings[slot_id].legs = legs
+
+        try:
+            log.info("slot %s: on air", slot_id)
+            records = air_slot(
+                self.station,
+                slot_id,
+                stop=stop,
+                timing=self.timing.legs,
+                graph=self.graph,
+                on_air=seen,
+            )
+            log.info("slot %s: %s", slot_id, ", ".join(f"{r.leg} {r.status}" for r in records))
+        except Exception:
+            log.exception("slot %s could not be aired", slot_id)
+        finally:
+            with self._lock:
+                self._airings.pop(slot_id, None)
+
+    def preflight(self, slot_id: int) -> None:
+        with self.station.sessions.begin() as session:
+            slot = session.get(Slot, slot_id)
+            if slot is None or slot.status != "scheduled":
+                return
+            checks = preflight.run_checks(
+                self.station.settings, session, slot, self.station.clock(), self.graph
+            )
+        for check in checks:
+            level = logging.INFO if check.ok else logging.WARNING
+            log.log(level, "preflight slot %s: %s %s", slot_id, check.name, check.detail)
+
+    def _abandon_all(self) -> None:
+        with self._lock:
+            for airing in self._airings.values():
+                if airing.legs is not None:
+                    airing.legs.abandon()
+                else:
+                    airing.stop.set()
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

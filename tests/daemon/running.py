@@ -1,0 +1,139 @@
+"""Daemons as a user runs them (`broadcaster run` in its own process), and what they spawn."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from broadcaster.audio.probe import probe
+from broadcaster.db.models import Episode, Slot
+from broadcaster.station import Station
+from tests.conftest import REPO, make_tone
+
+
+class DaemonProcess:
+    """`broadcaster run --no-web` in `folder`, its log in a file the test can read."""
+
+    def __init__(self, folder: Path, env: dict[str, str], *args: str, name: str = "daemon"):
+        self.log_path = folder / f"{name}.log"
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("BROADCASTER_")}
+        full_env.update(env)
+        exe = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "broadcaster"
+        self._log = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            [str(exe), "run", "--no-web", *args],
+            cwd=folder,
+            env=full_env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self.pid = self.proc.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.log():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never logged; log:\n{self.log()}")
+            time.sleep(0.05)
+
+    def signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+    def kill9(self) -> None:
+        self.signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def wait(self, timeout: float = 60.0) -> int:
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self._log.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+def ffmpeg_children(pid: int) -> list[int]:
+    """The ffmpeg processes whose parent is `pid` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        if ppid == pid and name == "ffmpeg":
+            found.append(int(entry.name))
+    return found
+
+
+def ffmpeg_writing_into(folder: Path) -> list[int]:
+    """Any ffmpeg whose command line names a path inside `folder` (orphans included)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if cmdline.startswith("ffmpeg") and str(folder) in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def tone_episode(station: Station, folder: Path, seconds: float, title: str = "Tone") -> int:
+    """An episode whose rendition is a real tone MP3 (no preparation, to keep tests short)."""
+    media = make_tone(folder / f"{title.lower()}.mp3", seconds)
+    with station.sessions.begin() as session:
+        ep = Episode(
+            title=title,
+            source_kind="file",
+            source=str(media),
+            media_path=str(media),
+            duration_s=probe(media).duration_s,
+            partners=[],
+            created_at=datetime.now(UTC),
+        )
+        session.add(ep)
+        session.flush()
+        return ep.id
+
+
+def slot_in(
+    station: Station, episode_id: int, seconds: float, length_s: float, status: str = "scheduled"
+) -> tuple[int, datetime]:
+    """A slot starting `seconds` from now (negative: in the past), on both destinations."""
+    now = datetime.now(UTC)
+    start = (now + timedelta(seconds=seconds)).replace(microsecond=0)
+    with station.sessions.begin() as session:
+        slot = Slot(
+            episode_id=episode_id,
+            start=start,
+            end=start + timedelta(seconds=length_s),
+            destinations=["radio", "facebook"],
+            provinces=["PNH"],
+            status=status,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(slot)
+        session.flush()
+        return slot.id, start
+
+
+def sleep_until(moment: datetime) -> None:
+    time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
