@@ -237,29 +237,16 @@ def make_card_loop(path: Path) -> Path:
     return path
 
 
-def band_volume(path: Path, start: float, seconds: float, freq: int) -> float:
-    """Mean volume (dB) of the audio around `freq` in a window of a recording."""
+def band_volume(path: Path, start: float, seconds: float, freq: int | None = None) -> float:
+    """Mean volume (dB) in a window of a recording: all of it, or the band around `freq`."""
+    band = f"bandpass=f={freq}:width_type=q:w=8," if freq else ""
     out = subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-ss",
-            str(start),
-            "-t",
-            str(seconds),
-            "-i",
-            str(path),
-            "-vn",
-            "-af",
-            f"bandpass=f={freq}:width_type=q:w=8,volumedetect",
-            "-f",
-            "null",
-            "-",
-        ],
+        ["ffmpeg", "-hide_banner", "-ss", str(start), "-t", str(seconds), "-i", str(path),
+         "-vn", "-af", f"{band}volumedetect", "-f", "null", "-"],
         capture_output=True,
         text=True,
         check=True,
-    ).stderr
+    ).stderr  # fmt: skip
     found = re.search(r"mean_volume: (-?[\d.]+) dB", out)
     return float(found.group(1)) if found else -120.0
 

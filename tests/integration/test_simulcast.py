@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import html
 import itertools
-import re
-import subprocess
 import threading
 import time
-from pathlib import Path
 
 import requests
 from sqlalchemy import select
@@ -18,7 +15,7 @@ from broadcaster.playout import SlotAiring, air_slot
 from broadcaster.station import Station
 from tests.fakes.graph_api import FakeGraphApi
 from tests.integration.conftest import Media, add_slot, ffprobe_duration
-from tests.integration.servers import Icecast, NginxRtmp, keyframe_times, probe
+from tests.integration.servers import Icecast, NginxRtmp, band_volume, keyframe_times, probe
 
 SLOT_S = 20
 TITLE = "ការសន្ទនា: access to information"
@@ -99,31 +96,6 @@ def test_a_slot_airs_to_icecast_and_rtmp_at_once(
         assert slot.facebook_live_id == video_id
 
 
-def mean_volume(path: Path, start: float, seconds: float) -> float:
-    out = subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-ss",
-            str(start),
-            "-t",
-            str(seconds),
-            "-i",
-            str(path),
-            "-vn",
-            "-af",
-            "volumedetect",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-    return float(re.search(r"mean_volume: (-?[\d.]+|-inf) dB", out).group(1))  # type: ignore[union-attr]
-
-
 def test_an_overrunning_episode_fades_out_at_the_hard_end(
     on_air_station: Station, media: Media, nginx: NginxRtmp, graph: FakeGraphApi
 ) -> None:
@@ -137,4 +109,4 @@ def test_an_overrunning_episode_fades_out_at_the_hard_end(
     (recording,) = nginx.recordings(f"FB-{video_id}")
     assert abs(ffprobe_duration(recording) - 8) < 1.0
     # a 3-s fade into the hard end: the last half second is far quieter than the middle
-    assert mean_volume(recording, 7.3, 0.6) < mean_volume(recording, 2, 2) - 15
+    assert band_volume(recording, 7.3, 0.6) < band_volume(recording, 2, 2) - 15
