@@ -21,17 +21,37 @@ import requests
 
 PASSWORD_ENV = "BROADCASTER_DEMO_ICECAST_PASSWORD"
 MOUNT = "/sarika.mp3"
-CONFIG = """<icecast>
- <limits><sources>4</sources><source-timeout>10</source-timeout></limits>
- <authentication><source-password>{password}</source-password>
-  <admin-user>admin</admin-user><admin-password>{password}</admin-password></authentication>
- <hostname>127.0.0.1</hostname>
+
+
+def icecast_config(
+    port: int,
+    folder: Path,
+    source_password: str,
+    admin_password: str,
+    *,
+    sources: int = 4,
+    relay_password: str | None = None,
+    master_update_s: int | None = None,
+) -> str:
+    """icecast2's XML for a server on 127.0.0.1:`port` with its files in `folder`.
+
+    `relay_password` and `master_update_s` are for relays (a province's mount relaying the
+    station's: a failed relay is retried after `master_update_s`, 120 s by default).
+    """
+    relay = f"<relay-password>{relay_password}</relay-password>" if relay_password else ""
+    master = f"<master-update-interval>{master_update_s}</master-update-interval>"
+    owner = "<changeowner><user>nobody</user><group>nogroup</group></changeowner>"
+    return f"""<icecast>
+ <limits><sources>{sources}</sources><source-timeout>10</source-timeout></limits>
+ <authentication><source-password>{source_password}</source-password>{relay}
+  <admin-user>admin</admin-user><admin-password>{admin_password}</admin-password></authentication>
+ <hostname>127.0.0.1</hostname>{master if master_update_s else ""}
  <listen-socket><port>{port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
- <paths><basedir>{folder}</basedir><logdir>{folder}</logdir>
+ <paths><basedir>{folder}</basedir><logdir>{folder}</logdir><pidfile>{folder}/icecast.pid</pidfile>
   <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
  </paths>
- <logging><accesslog>-</accesslog><errorlog>-</errorlog><loglevel>2</loglevel></logging>
- <security><chroot>0</chroot>{owner}</security>
+ <logging><accesslog>-</accesslog><errorlog>-</errorlog><loglevel>3</loglevel></logging>
+ <security><chroot>0</chroot>{owner if os.geteuid() == 0 else ""}</security>
 </icecast>
 """
 
@@ -47,16 +67,8 @@ class LocalIcecast:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
         self.password = secrets.token_urlsafe(12)
-        owner = "<changeowner><user>nobody</user><group>nogroup</group></changeowner>"
         config = self.folder / "icecast.xml"
-        config.write_text(
-            CONFIG.format(
-                password=self.password,
-                port=self.port,
-                folder=self.folder,
-                owner=owner if os.geteuid() == 0 else "",
-            )
-        )
+        config.write_text(icecast_config(self.port, self.folder, self.password, self.password))
         os.chmod(config, 0o644)
         self.proc = subprocess.Popen(
             ["icecast2", "-c", str(config)],

@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 ACTIVE = ("scheduled", "on_air")
 
 
-
 @dataclass(frozen=True)
 class DaemonTiming:
     """How far ahead the daemon looks and works; tests shorten the lease."""

@@ -51,6 +51,9 @@ class IcecastLeg(FfmpegLeg):
         auth = f"source:{quote(self.password, safe='')}"
         return f"icecast://{auth}@{self.host}:{self.port}{self.mount}"
 
+    def handover_key(self) -> str:
+        return f"icecast://{self.host}:{self.port}{self.mount}"
+
     def output_args(self, segment: Segment) -> list[str]:
         return [
             "-vn", "-c:a", "libmp3lame", "-b:a", f"{self.bitrate_kbps}k", "-ar", "44100",

@@ -4,14 +4,13 @@
 `FfmpegLeg` runs the process, reads its `-progress` heartbeat and keeps its stderr tail.
 A file leg is primed: its encoder is started ahead of the instant `at`, reading PCM from
 its own decoder through a feeder (`feed.py`) that releases the audio at `at` (SPEC B1).
-A live leg reads its source itself, from when it is started.
+A live leg reads its source itself, from when it is started. Back-to-back radio slots
+share one encoder and its Icecast connection (`handover.py`).
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import shutil
 import subprocess
 import threading
 import time
@@ -21,18 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
+from broadcaster.outputs import handover
 from broadcaster.outputs.causes import classify, mask
-from broadcaster.outputs.feed import PcmFeeder, stop_process
+from broadcaster.outputs.encoder import Beat, Encoder, text
+from broadcaster.outputs.feed import NOT_HANDED, PcmFeeder, stop_process
+from broadcaster.outputs.handover import Baton
 from broadcaster.outputs.pacing import PCM_FORMAT, Pacer, pcm_bytes
-from broadcaster.outputs.progress import ProgressParser
+from broadcaster.outputs.spawn import spawn
 
 log = logging.getLogger(__name__)
 
 FADE_S = 3.0
-DIE_WITH_DAEMON = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
-"""Prefix of every ffmpeg we spawn: killed if the daemon dies (kill -9), so an orphan never
-keeps a mount or a stream key busy for the daemon that takes over. The spawning thread
-must outlive the process (Linux sends the signal when that thread ends)."""
 LIVE_INPUT = [
     "-reconnect", "1", "-reconnect_streamed", "1", "-reconnect_on_network_error", "1",
     "-reconnect_delay_max", "5", "-rw_timeout", "10000000",
@@ -98,16 +96,19 @@ class FfmpegLeg(ABC):
         self.live = live
         self.input_format = input_format
         self.attempts = 0
-        self._proc: subprocess.Popen[bytes] | None = None
+        self.errors: deque[str] = deque(maxlen=40)
+        """The stderr tail of this leg's processes (decoder lines prefixed)."""
+        self._lock = threading.Lock()
+        self._encoder: Encoder | None = None
         self._decoder: subprocess.Popen[bytes] | None = None
         self._feeder: PcmFeeder | None = None
-        self._lock = threading.Lock()
-        self._stderr: deque[str] = deque(maxlen=40)
-        self._bytes = 0
-        self._out_time = 0.0
-        self._last_progress: float | None = None
-        self._ended = False
-        self._readers: list[threading.Thread] = []
+        self._feed_end = 0.0
+        """Wall-clock time this attempt's audio ends."""
+        self._next: Baton | None = None
+        """The next slot's leg waiting for this one's encoder."""
+        self._handed_on = False
+        self._stopping = False
+        self._last_beat: Beat | None = None
 
     # -- what each leg adds ------------------------------------------------------------
     @abstractmethod
@@ -123,7 +124,7 @@ class FfmpegLeg(ABC):
         return ()
 
     def on_live(self) -> None:
-        """Called once per process, when its first bytes have gone out."""
+        """Called once per process (or hand-over), when this leg's first bytes have gone out."""
         return None
 
     @property
@@ -145,14 +146,13 @@ class FfmpegLeg(ABC):
         """The leg's process: for a file, the encoder fed by `decoder_command` on its stdin."""
         if self.live:
             audio_in = ["-nostdin", "-re", *LIVE_INPUT, *self.input_format, "-i", self.source]
-            audio_filter = self.audio_filter(segment)
-        else:
-            audio_in, audio_filter = PIPE_INPUT, []
+            until = [*self.audio_filter(segment), "-t", f"{segment.duration_s:.3f}"]
+        else:  # it ends with its input, which may go on with the next slot's (hand-over)
+            audio_in, until = PIPE_INPUT, []
         return [
             "ffmpeg", "-hide_banner", "-loglevel", "warning",
             "-nostats", "-progress", "pipe:1", "-stats_period", "1",
-            *audio_in, *self.extra_inputs(), *audio_filter,
-            "-t", f"{segment.duration_s:.3f}",
+            *audio_in, *self.extra_inputs(), *until,
             *self.output_args(segment),
         ]  # fmt: skip
 
@@ -172,95 +172,148 @@ class FfmpegLeg(ABC):
             shown = f"{' '.join(self.decoder_command(segment))} | {shown}"
         return mask(shown, self.secrets())
 
+    def handover_key(self) -> str | None:
+        """The server resource only one source may hold (an Icecast mount), if any."""
+        return None
+
     def start(self, segment: Segment, at: float | None = None) -> None:
         """Launch the process for `segment`; any earlier process must have ended.
 
         `at` (wall-clock seconds, `time.time()`) is when the segment's first audio goes out;
-        None is now. A file leg started early connects at once and holds its audio until `at`.
+        None is now. A file leg started early connects at once and holds its audio until `at`;
+        or, when the previous slot's leg on the same mount ends at `at`, takes its encoder then.
         """
         with self._lock:
-            if self._proc is not None and self._proc.poll() is None:
+            if self._encoder is not None and self._encoder.alive():
                 raise RuntimeError(f"leg {self.name} is already running")
             self.attempts += 1
-            self._stderr.clear()
-            self._bytes, self._out_time, self._last_progress, self._ended = 0, 0.0, None, False
+            self.errors.clear()
+            self._handed_on, self._stopping, self._last_beat = False, False, None
+            when = time.time() if at is None else at
+            self._feed_end = when + segment.duration_s
             log.info("leg %s: %s", self.name, self.shown_command(segment))
+            key = None if self.live else self.handover_key()
+            baton = None if key is None else handover.claim(key, self, when)
             decoder = None
             if not self.live:
-                decoder = subprocess.Popen(
-                    [*DIE_WITH_DAEMON, *self.decoder_command(segment)],
+                decoder = spawn(
+                    self.decoder_command(segment),
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                 )
-            proc = subprocess.Popen(
-                [*DIE_WITH_DAEMON, *self.command(segment)],
-                stdin=subprocess.DEVNULL if decoder is None else subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            self._proc, self._decoder, self._feeder = proc, decoder, None
-        assert proc.stdout is not None and proc.stderr is not None
-        self._readers = [
-            threading.Thread(target=self._read_progress, args=(_text(proc.stdout),), daemon=True),
-            threading.Thread(target=self._read_errors, args=(_text(proc.stderr),), daemon=True),
-        ]
-        if decoder is not None:
+            encoder = None
+            if baton is None:
+                encoder = Encoder(self._spawn_encoder(segment, piped=decoder is not None), self)
+                if key is not None:
+                    handover.hold(key, self)
+            else:
+                log.info("leg %s: takes over the source of the slot before at its end", self.name)
+            self._encoder, self._decoder, self._feeder = encoder, decoder, None
+            if decoder is None:
+                return
             assert decoder.stdout is not None and decoder.stderr is not None
-            assert proc.stdin is not None
             early = self.start_latency_s
             pacer = Pacer(total=pcm_bytes(segment.duration_s), tail_lead_s=0.02 - early)
-            when = (time.time() if at is None else at) - early
-            self._feeder = PcmFeeder(self.name, decoder.stdout, proc.stdin, when, pacer)
-            errors = _text(decoder.stderr)
-            self._readers.append(
-                threading.Thread(target=self._read_errors, args=(errors, "decoder: "), daemon=True)
+            self._feeder = PcmFeeder(
+                self.name,
+                decoder.stdout,
+                when - early,
+                pacer,
+                encoder=None if encoder is None else encoder.stdin,
+                baton=baton,
+                adopt=self._adopt,
+                pass_on=self._pass_on,
             )
-            self._readers.append(self._feeder)
-        for reader in self._readers:
-            reader.start()
+            errors = text(decoder.stderr)
+        threading.Thread(target=self._read_errors, args=(errors, "decoder: "), daemon=True).start()
+        self._feeder.start()
 
-    def _read_progress(self, stream: IO[str]) -> None:
-        parser, announced = ProgressParser(), False
-        for line in stream:
-            beat = parser.feed(line)
-            if beat is None:
-                continue
-            with self._lock:
-                self._bytes, self._out_time = beat.bytes_sent, beat.out_time_s
-                self._last_progress, self._ended = time.monotonic(), beat.ended
-            if beat.bytes_sent > 0 and not announced:
-                announced = True
-                try:
-                    self.on_live()
-                except Exception as exc:  # a title that fails must not stop the audio
-                    log.warning("leg %s: %s", self.name, mask(str(exc), self.secrets()))
+    def _spawn_encoder(self, segment: Segment, piped: bool) -> subprocess.Popen[bytes]:
+        return spawn(
+            self.command(segment),
+            stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    # -- hand-over between back-to-back slots (handover.py) ----------------------------
+    def successor(self, at: float) -> Baton | None:
+        with self._lock:
+            encoder, waiting = self._encoder, self._next is not None and self._next.waiting
+            if encoder is None or not encoder.alive() or self._stopping or waiting:
+                return None
+            if abs(self._feed_end - at) > handover.WITHIN_S:
+                return None
+            self._next = Baton()
+            return self._next
+
+    def _pass_on(self) -> bool:
+        """All this leg's audio is in its encoder: give the encoder to the next slot's leg."""
+        with self._lock:
+            baton, encoder = self._next, self._encoder
+            if baton is None or encoder is None or not encoder.alive() or self._stopping:
+                return False
+            if not baton.give(encoder):
+                return False
+            self._last_beat, self._encoder, self._next = encoder.beat(), None, None
+            self._handed_on = True
+        log.info("leg %s: source handed to the next slot", self.name)
+        return True
+
+    def _adopt(self, encoder: Encoder) -> IO[bytes] | None:
+        """The previous leg's encoder is this leg's now (None if this leg was stopped)."""
+        with self._lock:
+            if not self._stopping and encoder.alive():
+                encoder.adopt(self)
+                self._encoder = encoder
+                key = self.handover_key()
+                if key is not None:
+                    handover.hold(key, self)
+                return encoder.stdin
+        stop_process(encoder.proc, 5.0)
+        return None
+
+    def announce(self) -> None:
+        try:
+            self.on_live()
+        except Exception as exc:  # a title that fails must not stop the audio
+            log.warning("leg %s: %s", self.name, mask(str(exc), self.secrets()))
 
     def _read_errors(self, stream: IO[str], prefix: str = "") -> None:
         for line in stream:
-            self._stderr.append(prefix + line.rstrip())
+            self.errors.append(prefix + line.rstrip())
 
     def health(self) -> Health:
-        proc = self._proc
-        code = None if proc is None else proc.poll()
-        running = proc is not None and code is None
+        with self._lock:
+            encoder, feeder, handed, beat = self._encoder, self._feeder, self._handed_on, None
+            if handed:
+                beat = self._last_beat
+        if beat is not None:  # handed over: this leg is done, the process lives on
+            return Health(False, 0, beat.bytes_sent, beat.out_time_s, beat.last_progress,
+                          True, None, "")  # fmt: skip
+        if encoder is None:  # waiting for the previous slot's encoder, or it never came
+            if feeder is not None and feeder.is_alive():
+                return Health(True, None, 0, 0.0, None, False, None, "")
+            cause = (feeder.failure if feeder else None) or NOT_HANDED
+            return Health(False, 1, 0, 0.0, None, False, cause, cause)
+        code = encoder.proc.poll()
         if code is not None:
             self._end_feed(timeout=1.0)
-            for reader in self._readers:  # let the readers drain the dead process
-                reader.join(timeout=1.0)
-        with self._lock:
-            error = mask("\n".join(self._stderr), self.secrets())
-            failed = code is not None and code != 0
-            return Health(
-                running=running,
-                returncode=code,
-                bytes_sent=self._bytes,
-                out_time_s=self._out_time,
-                last_progress=self._last_progress,
-                ended=self._ended,
-                cause=classify(error) if failed else None,
-                error=error if failed else "",
-            )
+            encoder.drain()  # let the readers drain the dead process
+        beat = encoder.beat()
+        error = mask("\n".join(self.errors), self.secrets())
+        failed = code is not None and code != 0
+        return Health(
+            running=code is None,
+            returncode=code,
+            bytes_sent=beat.bytes_sent,
+            out_time_s=beat.out_time_s,
+            last_progress=beat.last_progress,
+            ended=beat.ended,
+            cause=classify(error) if failed else None,
+            error=error if failed else "",
+        )
 
     def _end_feed(self, timeout: float) -> None:
         """Stop feeding (the encoder sees the end of its input) and end the decoder."""
@@ -269,11 +322,17 @@ class FfmpegLeg(ABC):
         stop_process(self._decoder, timeout)
 
     def stop(self, timeout: float = 5.0) -> None:
-        """End the process cleanly (SIGTERM lets ffmpeg finish the file), killing if it hangs."""
+        """End the process cleanly (SIGTERM lets ffmpeg finish the file), killing if it hangs.
+
+        A leg that handed its encoder on leaves it running; a hand-over not yet made is off.
+        """
+        with self._lock:
+            self._stopping = True
+            baton, self._next = self._next, None
+        if baton is not None:
+            baton.drop()
         self._end_feed(timeout)
-        stop_process(self._proc, timeout)
-
-
-def _text(stream: IO[bytes]) -> IO[str]:
-    """A process's output pipe read as lines of text."""
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
+        with self._lock:
+            encoder = self._encoder
+        if encoder is not None:
+            stop_process(encoder.proc, timeout)

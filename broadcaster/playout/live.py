@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from broadcaster.clock import Clock, system_clock
-from broadcaster.outputs.leg import DIE_WITH_DAEMON
+from broadcaster.outputs.spawn import spawn
 from broadcaster.playout.timing import Gap, backoff
 
 log = logging.getLogger(__name__)
@@ -41,9 +41,8 @@ RESUME_CHUNKS = 2
 
 
 def decoder(args: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+    return spawn(
         [
-            *DIE_WITH_DAEMON,
             "ffmpeg",
             "-hide_banner",
             "-nostdin",

@@ -110,8 +110,8 @@ class LegSupervisor(threading.Thread):
             outcome = self._air()
         except Exception as exc:  # a bug in one leg must not take the others down
             log.exception("leg %s crashed", self.record.leg)
-            self.output.stop()
             outcome, self.record.cause = LEG_FAILED, f"internal error: {exc}"
+        self.output.stop()  # nothing of it lingers (and a next slot waiting for it is told)
         self._finish(outcome)
 
     def _air(self) -> str:

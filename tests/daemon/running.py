@@ -95,9 +95,11 @@ def ffmpeg_writing_into(folder: Path) -> list[int]:
     return found
 
 
-def tone_episode(station: Station, folder: Path, seconds: float, title: str = "Tone") -> int:
+def tone_episode(
+    station: Station, folder: Path, seconds: float, title: str = "Tone", freq: int = 440
+) -> int:
     """An episode whose rendition is a real tone MP3 (no preparation, to keep tests short)."""
-    media = make_tone(folder / f"{title.lower()}.mp3", seconds)
+    media = make_tone(folder / f"tone-{freq}-{seconds:g}s-{len(title)}.mp3", seconds, freq)
     with station.sessions.begin() as session:
         ep = Episode(
             title=title,
@@ -114,17 +116,24 @@ def tone_episode(station: Station, folder: Path, seconds: float, title: str = "T
 
 
 def slot_in(
-    station: Station, episode_id: int, seconds: float, length_s: float, status: str = "scheduled"
+    station: Station,
+    episode_id: int,
+    seconds: float,
+    length_s: float,
+    status: str = "scheduled",
+    *,
+    at: datetime | None = None,
+    destinations: tuple[str, ...] = ("radio", "facebook"),
 ) -> tuple[int, datetime]:
-    """A slot starting `seconds` from now (negative: in the past), on both destinations."""
+    """A slot starting `seconds` from now (negative: in the past) or `at`, on a whole second."""
     now = datetime.now(UTC)
-    start = (now + timedelta(seconds=seconds)).replace(microsecond=0)
+    start = at or (now + timedelta(seconds=seconds)).replace(microsecond=0)
     with station.sessions.begin() as session:
         slot = Slot(
             episode_id=episode_id,
             start=start,
             end=start + timedelta(seconds=length_s),
-            destinations=["radio", "facebook"],
+            destinations=list(destinations),
             provinces=["PNH"],
             status=status,
             created_at=now,

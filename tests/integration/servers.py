@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import itertools
 import json
 import os
 import re
@@ -10,11 +12,14 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from broadcaster.local_icecast import icecast_config
 
 ICECAST_PASSWORD = "srcpass"
 NGINX_RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
@@ -88,22 +93,15 @@ class Icecast(Server):
         super().__init__("icecast-")
         self.port = free_port()
         (self.dir / "icecast.xml").write_text(
-            f"""<icecast>
- <limits><sources>16</sources><source-timeout>10</source-timeout></limits>
- <authentication><source-password>{ICECAST_PASSWORD}</source-password>
-  <relay-password>relaypass</relay-password>
-  <admin-user>admin</admin-user><admin-password>adminpass</admin-password></authentication>
- <hostname>127.0.0.1</hostname><master-update-interval>2</master-update-interval>
- <listen-socket><port>{self.port}</port><bind-address>127.0.0.1</bind-address></listen-socket>
- <paths><basedir>{self.dir}</basedir><logdir>{self.dir}</logdir>
-  <pidfile>{self.dir}/icecast.pid</pidfile>
-  <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
- </paths>
- <logging><accesslog>-</accesslog><errorlog>-</errorlog><loglevel>3</loglevel></logging>
- <security><chroot>0</chroot>
-  <changeowner><user>nobody</user><group>nogroup</group></changeowner></security>
-</icecast>
-"""
+            icecast_config(
+                self.port,
+                self.dir,
+                ICECAST_PASSWORD,
+                "adminpass",
+                sources=16,
+                relay_password="relaypass",
+                master_update_s=2,
+            )
         )
         os.chmod(self.dir / "icecast.xml", 0o644)
 
@@ -285,3 +283,64 @@ def keyframe_times(path: Path) -> list[float]:
         if "K" in flags and pts not in ("", "N/A"):
             times.append(float(pts))
     return times
+
+
+class Listener(threading.Thread):
+    """A listener on the mount: tunes in as soon as it is up, keeps every byte it hears until
+    the source leaves (or `give_up_s`), and notes the mount's title and source connection
+    (`stream_start_iso8601`) every quarter second meanwhile."""
+
+    def __init__(self, icecast: Icecast, out: Path, give_up_s: float = 120.0) -> None:
+        super().__init__(name="listener", daemon=True)
+        self.icecast, self.out, self.give_up_s = icecast, out, give_up_s
+        self.titles: list[str] = []
+        self.sources: set[str] = set()
+        self.connected_at: float | None = None
+        """Wall-clock time the listener's connection was answered."""
+        self.closed = False
+        """True when the server ended the stream (the source left) rather than the time limit."""
+        self.arrivals: list[float] = []
+        """Monotonic time each 1 KiB (an eighth of a second at 64 kbps) arrived."""
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.give_up_s
+        while self.icecast.mount() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        watching = threading.Event()
+        threading.Thread(target=self._watch, args=(watching,), daemon=True).start()
+        try:
+            with requests.get(self.icecast.url(), stream=True, timeout=10) as reply:
+                reply.raise_for_status()
+                self.connected_at = time.time()
+                with self.out.open("wb") as sink:
+                    for chunk in reply.raw.stream(1024, decode_content=False):
+                        self.arrivals.append(time.monotonic())
+                        sink.write(chunk)
+                        if time.monotonic() > deadline:
+                            return
+                self.closed = True
+        finally:
+            watching.set()
+
+    def longest_wait(self) -> float:
+        """The longest the listener waited for audio once it was flowing (seconds)."""
+        steps = [b - a for a, b in itertools.pairwise(self.arrivals)]
+        return max(steps, default=0.0)
+
+    def _watch(self, done: threading.Event) -> None:
+        while not done.wait(0.25):
+            try:
+                mount = self.icecast.mount()
+            except (requests.RequestException, ValueError):
+                continue
+            if mount is None:
+                continue
+            title = html.unescape(str(mount.get("title", "")))
+            if not self.titles or self.titles[-1] != title:
+                self.titles.append(title)
+            self.sources.add(str(mount.get("stream_start_iso8601")))
+
+
+def loud_seconds(path: Path, seconds: int, freq: int | None = None) -> list[float]:
+    """The volume (dB) of each whole second of a recording, in the band of `freq` if given."""
+    return [band_volume(path, s, 1.0, freq) for s in range(seconds)]

@@ -31,7 +31,7 @@ def test_icecast_command_resumes_at_offset_and_masks_the_password() -> None:
     cmd = leg.command(segment)  # the encoder reads that PCM from its stdin, unprobed
     assert cmd[cmd.index("-i") + 1] == "pipe:0" and "-nofind_stream_info" in cmd
     assert "-re" not in cmd and "-ss" not in cmd
-    assert cmd[cmd.index("-t") + 1] == "30.000"
+    assert "-t" not in cmd  # it ends with its input (which a next slot may go on feeding)
     assert cmd[-1] == "icecast://source:p%40ss%3Aw%2Frd@127.0.0.1:8000/sarika.mp3"
     assert cmd[cmd.index("-b:a") + 1] == "96k"
     assert cmd[cmd.index("-content_type") + 1] == "audio/mpeg"

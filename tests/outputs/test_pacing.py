@@ -71,7 +71,7 @@ class Sink(io.BytesIO):
 def test_the_feeder_holds_back_all_but_the_preamble_until_the_instant() -> None:
     pcm = bytes(range(256)) * (pcm_bytes(1.0) // 256)
     sink, at = Sink(), time.time() + 0.5
-    feeder = PcmFeeder("t", io.BytesIO(pcm), sink, at, Pacer(total=len(pcm), lead_s=0.1))
+    feeder = PcmFeeder("t", io.BytesIO(pcm), at, Pacer(total=len(pcm), lead_s=0.1), encoder=sink)
     feeder.start()
     feeder.join(timeout=5)
     first, *rest = sink.writes
@@ -84,7 +84,7 @@ def test_the_feeder_holds_back_all_but_the_preamble_until_the_instant() -> None:
 
 def test_a_stopped_feeder_closes_the_encoder_input() -> None:
     sink = Sink()
-    feeder = PcmFeeder("t", io.BytesIO(bytes(pcm_bytes(5))), sink, time.time(), Pacer())
+    feeder = PcmFeeder("t", io.BytesIO(bytes(pcm_bytes(5))), time.time(), Pacer(), encoder=sink)
     feeder.start()
     time.sleep(0.2)
     feeder.stop()
