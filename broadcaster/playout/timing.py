@@ -9,6 +9,9 @@ from datetime import datetime
 from broadcaster.outputs.leg import FADE_S, Segment
 
 LEG_DONE, LEG_FAILED, LEG_CUT = "done", "failed", "cut"
+CLIP_S = 0.5
+"""Media overrunning the slot by at most this much is ended at the hard end, not faded: it is
+the encoder's padding or a breath of room tone, and a fade would dim its last seconds."""
 
 
 @dataclass
@@ -33,7 +36,7 @@ def segment_at(
     """What a leg launched at `now` should play; None once the slot or the media is over.
 
     `media_s` None means a live feed (it lasts as long as the slot). Media longer than
-    what is left of the slot fades out into the hard end.
+    what is left of the slot fades out into the hard end (clipped if barely longer).
     """
     offset = max(0.0, (now - start).total_seconds())
     left = (end - max(now, start)).total_seconds()
@@ -42,8 +45,8 @@ def segment_at(
     media_left = left if media_s is None else media_s - offset
     if media_left <= 0.05:
         return None
-    if media_s is not None and media_left <= left:
-        return Segment(offset_s=offset, duration_s=media_left)
+    if media_s is not None and media_left <= left + CLIP_S:
+        return Segment(offset_s=offset, duration_s=min(media_left, left))
     return Segment(offset_s=offset, duration_s=left, fade_at_s=max(0.0, left - FADE_S))
 
 

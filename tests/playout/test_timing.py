@@ -25,6 +25,11 @@ def test_an_overrunning_episode_fades_into_the_hard_end() -> None:
     assert seg is not None and seg.duration_s == 1200 and seg.fade_at_s == 1197
 
 
+def test_an_episode_a_frame_too_long_is_clipped_not_faded() -> None:
+    seg = segment_at(T0, T0, END, media_s=1800.05)  # an MP3's padding past a full slot
+    assert seg is not None and (seg.duration_s, seg.fade_at_s) == (1800, None)
+
+
 def test_early_launch_waits_for_nothing_and_late_ones_get_nothing() -> None:
     early = segment_at(at(-2), T0, END, media_s=100)
     assert early is not None and early.offset_s == 0 and early.duration_s == 100
