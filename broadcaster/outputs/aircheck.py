@@ -23,9 +23,10 @@ class AircheckLeg(FfmpegLeg):
         path: Path,
         bitrate_kbps: int = 128,
         live: bool = False,
+        relay: bool = False,
         input_format: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(name, source, live=live, input_format=input_format)
+        super().__init__(name, source, live=live, relay=relay, input_format=input_format)
         self.path = path
         self.bitrate_kbps = bitrate_kbps
 

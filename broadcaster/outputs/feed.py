@@ -7,6 +7,9 @@ opened its input, and opening a pipe reads a few bytes (the ID3 check): the feed
 over the first `PREAMBLE` bytes of the real audio at once (no encoder makes a frame of
 them), then nothing until the instant, then real time as `Pacer` says.
 
+A relay leg (a live feed) reads its decoder through a `RelayTap`: it tunes in early, and
+until the instant keeps only the newest audio, so the live feed goes out as it comes.
+
 A feeder with a `baton` has no encoder of its own yet: it waits for the one the previous
 slot's leg hands over (`handover.py`) and feeds it from the instant on, with no preamble.
 At the end of its audio a feeder asks `pass_on` whether the next leg takes its encoder;
@@ -21,11 +24,11 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Protocol
 
 from broadcaster.outputs.encoder import Encoder
 from broadcaster.outputs.handover import TAKE_LATE_S, Baton
-from broadcaster.outputs.pacing import FRAME_BYTES, Pacer
+from broadcaster.outputs.pacing import FRAME_BYTES, Pacer, pcm_bytes
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +40,60 @@ BIGGEST_WRITE = 65536
 NOT_HANDED = "hand-over: the previous slot's radio source never came"
 
 
+class Pcm(Protocol):
+    """Where a feeder reads PCM: a decoder's stdout or a `RelayTap`."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+class RelayTap(threading.Thread):
+    """Reads a relay decoder's output as it comes. Until the feeder first calls `read1` (at
+    the instant) only the newest `tuning_s` of audio is kept: the rest is already past."""
+
+    def __init__(self, stream: IO[bytes], tuning_s: float = 0.1) -> None:
+        super().__init__(name="relay-tap", daemon=True)
+        self.stream, self.tuning = stream, pcm_bytes(tuning_s)
+        self._buffer = bytearray()
+        self._ready = threading.Condition()
+        self._listening = self._ended = False
+        self.start()
+
+    def run(self) -> None:
+        read = getattr(self.stream, "read1", self.stream.read)
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := read(BIGGEST_WRITE):
+                with self._ready:
+                    self._buffer += chunk
+                    excess = 0 if self._listening else len(self._buffer) - self.tuning
+                    if excess > 0:
+                        del self._buffer[: excess + (-excess) % FRAME_BYTES]
+                    self._ready.notify_all()
+        with self._ready:
+            self._ended = True
+            self._ready.notify_all()
+
+    def read(self, size: int, /) -> bytes:
+        """Up to `size` bytes once some have come (b"" at the end); keeps tuning in."""
+        with self._ready:
+            self._ready.wait_for(lambda: self._buffer or self._ended)
+            out = bytes(self._buffer[:size])
+            del self._buffer[:size]
+            return out
+
+    def read1(self, size: int, /) -> bytes:
+        """`read`, and from now on keep everything: the leg's audio has started."""
+        with self._ready:
+            self._listening = True
+        return self.read(size)
+
+
 class PcmFeeder(threading.Thread):
     """Copies the decoder's output into the encoder's stdin, paced from the wall-clock `at`."""
 
     def __init__(
         self,
         name: str,
-        decoder: IO[bytes],
+        decoder: Pcm,
         at: float,
         pacer: Pacer,
         *,
@@ -103,6 +153,7 @@ class PcmFeeder(threading.Thread):
             if not first:
                 return
             self._write(first)
+        read = getattr(self.decoder, "read1", self.decoder.read)  # what is there, not more
         while not self.stopping.is_set() and not self.pacer.done(self.sent):
             elapsed = time.monotonic() - self.anchor
             wait = self.pacer.pause(elapsed, self.sent, CHUNK)
@@ -111,7 +162,7 @@ class PcmFeeder(threading.Thread):
                 continue
             want = min(self.pacer.due(elapsed) - self.sent, BIGGEST_WRITE)
             want -= want % FRAME_BYTES
-            data = self.decoder.read(want) if want > 0 else b""
+            data = read(want) if want > 0 else b""
             if not data:
                 return  # the decoder is done (or failed: it logs that itself)
             if self.released is None:

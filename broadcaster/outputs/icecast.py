@@ -30,9 +30,10 @@ class IcecastLeg(FfmpegLeg):
         station_name: str = "Sarika FM",
         description: str = "",
         live: bool = False,
+        relay: bool = False,
         input_format: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(name, source, live=live, input_format=input_format)
+        super().__init__(name, source, live=live, relay=relay, input_format=input_format)
         parts = urlsplit(url)
         if not parts.hostname or not parts.path or parts.path == "/":
             raise ValueError(f"radio: icecast URL {url!r} needs a host and a mount")

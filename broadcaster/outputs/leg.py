@@ -4,8 +4,10 @@
 `FfmpegLeg` runs the process, reads its `-progress` heartbeat and keeps its stderr tail.
 A file leg is primed: its encoder is started ahead of the instant `at`, reading PCM from
 its own decoder through a feeder (`feed.py`) that releases the audio at `at` (SPEC B1).
-A live leg reads its source itself, from when it is started. Back-to-back radio slots
-share one encoder and its Icecast connection (`handover.py`).
+A relay leg (a live episode's feed, relayed on loopback as real-time PCM by `LiveFeed`) is
+primed the same way; until the instant its feeder keeps only the newest of the feed. A live leg
+reads its source itself, from when it is started. Back-to-back radio slots share one
+encoder and its Icecast connection (`handover.py`).
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Protocol
 
 from broadcaster.outputs import handover
 from broadcaster.outputs.causes import classify, mask
 from broadcaster.outputs.encoder import Beat, Encoder, text
-from broadcaster.outputs.feed import NOT_HANDED, PcmFeeder, stop_process
+from broadcaster.outputs.feed import NOT_HANDED, PcmFeeder, RelayTap, stop_process
 from broadcaster.outputs.handover import Baton
 from broadcaster.outputs.pacing import PCM_FORMAT, Pacer, pcm_bytes
 from broadcaster.outputs.spawn import spawn
@@ -89,11 +91,18 @@ class FfmpegLeg(ABC):
     the feed is released that much before the instant, so the audio reaches the server on it."""
 
     def __init__(
-        self, name: str, source: str, *, live: bool = False, input_format: tuple[str, ...] = ()
+        self,
+        name: str,
+        source: str,
+        *,
+        live: bool = False,
+        relay: bool = False,
+        input_format: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.source = source
         self.live = live
+        self.relay = relay
         self.input_format = input_format
         self.attempts = 0
         self.errors: deque[str] = deque(maxlen=40)
@@ -157,19 +166,22 @@ class FfmpegLeg(ABC):
         ]  # fmt: skip
 
     def decoder_command(self, segment: Segment) -> list[str]:
-        """A file leg's decoder: the segment as PCM on stdout, faded if it overruns."""
+        """A file leg's decoder: the segment as PCM on stdout, faded if it overruns.
+
+        A relay's decoder reads the feed as it comes (no seek) and fades into the hard end."""
+        seek = [] if self.relay else ["-ss", f"{segment.offset_s:.3f}"]
         return [
             "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
-            "-ss", f"{segment.offset_s:.3f}", *self.input_format, "-i", self.source,
+            *seek, *self.input_format, "-i", self.source,
             "-t", f"{segment.duration_s:.3f}", *self.audio_filter(segment),
             "-vn", *PCM_FORMAT, "pipe:1",
         ]  # fmt: skip
 
-    def shown_command(self, segment: Segment) -> str:
+    def shown_command(self, segment: Segment, decoded: Segment | None = None) -> str:
         """The command line(s) as they may be logged, decoder first: secrets masked."""
         shown = " ".join(self.command(segment))
         if not self.live:
-            shown = f"{' '.join(self.decoder_command(segment))} | {shown}"
+            shown = f"{' '.join(self.decoder_command(decoded or segment))} | {shown}"
         return mask(shown, self.secrets())
 
     def handover_key(self) -> str | None:
@@ -191,33 +203,27 @@ class FfmpegLeg(ABC):
             self._handed_on, self._stopping, self._last_beat = False, False, None
             when = time.time() if at is None else at
             self._feed_end = when + segment.duration_s
-            log.info("leg %s: %s", self.name, self.shown_command(segment))
+            decoded = self._decoded(segment, when)
+            log.info("leg %s: %s", self.name, self.shown_command(segment, decoded))
             key = None if self.live else self.handover_key()
             baton = None if key is None else handover.claim(key, self, when)
-            decoder = None
-            if not self.live:
-                decoder = spawn(
-                    self.decoder_command(segment),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                )
+            decoder = None if self.live else self._spawn_decoder(decoded)
             encoder = None
             if baton is None:
-                encoder = Encoder(self._spawn_encoder(segment, piped=decoder is not None), self)
+                encoder = Encoder(self._spawn_encoder(segment, piped=not self.live), self)
                 if key is not None:
                     handover.hold(key, self)
             else:
                 log.info("leg %s: takes over the source of the slot before at its end", self.name)
             self._encoder, self._decoder, self._feeder = encoder, decoder, None
-            if decoder is None:
+            if self.live:
                 return
-            assert decoder.stdout is not None and decoder.stderr is not None
             early = self.start_latency_s
             pacer = Pacer(total=pcm_bytes(segment.duration_s), tail_lead_s=0.02 - early)
+            assert decoder is not None and decoder.stdout is not None
             self._feeder = PcmFeeder(
                 self.name,
-                decoder.stdout,
+                RelayTap(decoder.stdout) if self.relay else decoder.stdout,
                 when - early,
                 pacer,
                 encoder=None if encoder is None else encoder.stdin,
@@ -225,9 +231,29 @@ class FfmpegLeg(ABC):
                 adopt=self._adopt,
                 pass_on=self._pass_on,
             )
-            errors = text(decoder.stderr)
+            self._feeder.start()
+
+    def _decoded(self, segment: Segment, when: float) -> Segment:
+        """What the decoder makes: a relay's starts now, before the instant, so its times
+        (the fade into the hard end) are later by that much; a file's are the segment's."""
+        if not self.relay:
+            return segment
+        ahead = max(0.0, when - time.time())
+        fade_at = None if segment.fade_at_s is None else segment.fade_at_s + ahead
+        return replace(segment, duration_s=segment.duration_s + ahead, fade_at_s=fade_at)
+
+    def _spawn_decoder(self, segment: Segment) -> subprocess.Popen[bytes]:
+        """Called with the lock held; its stderr tail joins the leg's errors."""
+        proc = spawn(
+            self.decoder_command(segment),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert proc.stderr is not None
+        errors = text(proc.stderr)
         threading.Thread(target=self._read_errors, args=(errors, "decoder: "), daemon=True).start()
-        self._feeder.start()
+        return proc
 
     def _spawn_encoder(self, segment: Segment, piped: bool) -> subprocess.Popen[bytes]:
         return spawn(

@@ -21,9 +21,10 @@ class RtmpLeg(FfmpegLeg):
         url: str,
         card_loop: Path,
         live: bool = False,
+        relay: bool = False,
         input_format: tuple[str, ...] = (),
     ):
-        super().__init__(name, source, live=live, input_format=input_format)
+        super().__init__(name, source, live=live, relay=relay, input_format=input_format)
         if not url.startswith(("rtmp://", "rtmps://")):
             raise ValueError("facebook: the stream URL must be rtmp:// or rtmps://")
         self.url = url

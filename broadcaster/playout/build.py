@@ -19,6 +19,7 @@ class Source:
 
     input: str
     live: bool = False
+    relay: bool = False
     input_format: tuple[str, ...] = ()
     media_s: float | None = None
 
@@ -27,7 +28,7 @@ def episode_source(settings: Settings, episode: Episode, relay: str | None = Non
     """The legs' input; `relay` is a `LiveFeed.url` standing in for a live episode's URL."""
     if episode.source_kind == "live":
         if relay is not None:
-            return Source(relay, live=True, input_format=PCM_INPUT)
+            return Source(relay, relay=True, input_format=PCM_INPUT)
         return Source(episode.source, live=True)
     media = episode.media_path or episode.source
     return Source(str(settings.path(Path(media))), media_s=episode.duration_s)
@@ -62,6 +63,7 @@ def radio_leg(settings: Settings, episode: Episode, slot: Slot, source: Source) 
         station_name=settings.station.name,
         description=episode.description or "",
         live=source.live,
+        relay=source.relay,
         input_format=source.input_format,
     )
     return LegPlan("radio", output, "icecast")
@@ -89,6 +91,7 @@ def facebook_leg(
         url=stream_url,
         card_loop=card_loop,
         live=source.live,
+        relay=source.relay,
         input_format=source.input_format,
     )
     return LegPlan("facebook", output, "rtmp")
@@ -102,6 +105,7 @@ def _aircheck(settings: Settings, slot: Slot, leg: str, source: Source, kbps: in
         path=path,
         bitrate_kbps=kbps,
         live=source.live,
+        relay=source.relay,
         input_format=source.input_format,
     )
     return LegPlan(leg, output)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 
 import pytest
 
-from broadcaster.outputs.feed import PREAMBLE, PcmFeeder
+from broadcaster.outputs.feed import PREAMBLE, PcmFeeder, RelayTap
 from broadcaster.outputs.pacing import BYTES_PER_S, FRAME_BYTES, Pacer, pcm_bytes
 
 
@@ -91,3 +92,24 @@ def test_a_stopped_feeder_closes_the_encoder_input() -> None:
     feeder.join(timeout=1)
     assert not feeder.is_alive() and sink.closed_at - time.time() < 0.1
     assert len(sink.getvalue()) < pcm_bytes(0.5)
+
+
+def test_a_relay_tap_keeps_only_the_newest_audio_until_the_leg_listens() -> None:
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as stream, os.fdopen(write_end, "wb") as feed:
+        tap = RelayTap(stream, tuning_s=0.1)
+        old, new = b"\x01" * pcm_bytes(0.5), b"\x02" * pcm_bytes(0.1)
+        feed.write(old + new)  # half a second before the instant, then the newest tenth
+        feed.flush()
+        time.sleep(0.2)
+        assert tap.read1(pcm_bytes(1.0)) == new  # what was before is gone
+        later = b"\x03" * pcm_bytes(0.5)
+        feed.write(later)
+        feed.flush()
+        time.sleep(0.2)
+        got = b""
+        while len(got) < len(later):  # listening now: nothing is dropped any more
+            got += tap.read1(pcm_bytes(1.0))
+        assert got == later
+    tap.join(timeout=1)
+    assert tap.read1(10) == b""  # the decoder ended
