@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -63,36 +64,34 @@ class DaemonProcess:
         self._log.close()
 
 
+def _each_process(part: str) -> Iterator[tuple[int, str]]:
+    """(pid, text of /proc/PID/`part`) for every process there now."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                yield int(entry.name), (entry / part).read_bytes().decode(errors="replace")
+            except OSError:
+                continue  # it ended meanwhile
+
+
 def ffmpeg_children(pid: int) -> list[int]:
     """The ffmpeg processes whose parent is `pid` (read from /proc)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
+    for child, stat in _each_process("stat"):
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
         if ppid == pid and name == "ffmpeg":
-            found.append(int(entry.name))
+            found.append(child)
     return found
 
 
 def ffmpeg_writing_into(folder: Path) -> list[int]:
     """Any ffmpeg whose command line names a path inside `folder` (orphans included)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if cmdline.startswith("ffmpeg") and str(folder) in cmdline:
-            found.append(int(entry.name))
-    return found
+    return [
+        pid
+        for pid, cmdline in _each_process("cmdline")
+        if cmdline.startswith("ffmpeg") and str(folder) in cmdline
+    ]
 
 
 def tone_episode(
