@@ -21,6 +21,7 @@ system-run:
 system-test:
 	@bash scripts/install-system.sh test
 	@bash scripts/ensure-postgres.sh
+	@bash scripts/check-components.sh
 
 demo: system-run $(STAMP)
 	$(VENV)/bin/broadcaster demo
@@ -30,7 +31,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: system-test $(STAMP) lint
-	$(VENV)/bin/pytest -q -ra
+	$(VENV)/bin/pytest -q -ra --all-tiers
 
 bench: system-test $(STAMP)
 	$(PY) -m bench

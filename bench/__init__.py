@@ -1,1 +1,2 @@
-"""Benchmarks of SPEC section 6: each module `bNN_*.py` has a `main()` printing its figures."""
+"""Benchmarks of SPEC section 6: each module `bNN_*.py` has a `main()` that prints its figures
+and returns its verdicts (`verdicts.py`)."""

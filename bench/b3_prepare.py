@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench.verdicts import Verdict, show
+
 LENGTHS_MIN = tuple(int(m) for m in os.environ.get("B3_MINUTES", "60 180").split())
 TARGET_MB = 200.0
 TARGET_RATIO = 1.5
@@ -136,7 +138,8 @@ def run_baseline(source: Path, folder: Path) -> tuple[float, float]:
     return s1 + s2, max(m1, m2)
 
 
-def main() -> None:
+def main() -> list[Verdict]:
+    verdicts: list[Verdict] = []
     cores = os.cpu_count()
     print(f"   machine: {cores} cores; sources: speech-like noise, mono 44.1 kHz MP3 64 kbit/s")
     with tempfile.TemporaryDirectory(prefix="b3-") as tmp:
@@ -149,14 +152,11 @@ def main() -> None:
             report = json.loads(out.strip().splitlines()[-1])
             base_s, base_mb = run_baseline(source, folder)
             ratio = seconds / base_s
-            ok = peak_mb <= TARGET_MB and ratio <= TARGET_RATIO
             print(
                 f"   {minutes:>3} min: prepare_episode {seconds:6.1f} s, peak {peak_mb:5.1f} MB "
                 f"(tree RSS; python {report['self_mb']:.0f} MB + largest ffmpeg "
                 f"{report['children_mb']:.0f} MB by getrusage) | two-pass loudnorm "
-                f"{base_s:6.1f} s, peak {base_mb:5.1f} MB | ratio {ratio:.2f} "
-                f"(target <= {TARGET_RATIO}), memory target <= {TARGET_MB:.0f} MB: "
-                f"{'met' if ok else 'NOT MET'}",
+                f"{base_s:6.1f} s, peak {base_mb:5.1f} MB | ratio {ratio:.2f}",
                 flush=True,
             )
             print(
@@ -164,7 +164,15 @@ def main() -> None:
                 f"{report['lufs']} LUFS, true peak {report['tp']} dBTP",
                 flush=True,
             )
+            verdicts += show(
+                [
+                    Verdict(f"{minutes} min: peak memory", peak_mb, TARGET_MB, "MB"),
+                    Verdict(f"{minutes} min: time / two-pass loudnorm", ratio, TARGET_RATIO),
+                ],
+                indent="          ",
+            )
             source.unlink()
+    return verdicts
 
 
 if __name__ == "__main__":

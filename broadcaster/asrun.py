@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from broadcaster.db.models import AsRunLeg, Slot
-from broadcaster.schedule.times import iso_local
+from broadcaster.schedule.times import iso_local_ms
 
 
 def legs_between(
@@ -31,7 +31,7 @@ def legs_between(
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str | None:
-    return None if moment is None else iso_local(moment, zone)
+    return None if moment is None else iso_local_ms(moment, zone)
 
 
 def leg_json(leg: AsRunLeg, zone: ZoneInfo) -> dict[str, Any]:

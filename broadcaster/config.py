@@ -30,6 +30,10 @@ class StationSettings(_Section):
     media_dir: Path = Path("var/media")
     aircheck_dir: Path = Path("var/airchecks")
     standby_audio: Path = Path("audio/standby.mp3")
+    fill_audio: Path | None = None
+    """Plays between slots on the radio mount, looped; unset: the standby audio, else silence."""
+    silence_s: float = Field(10.0, gt=0, le=600)
+    """A programme this long below -50 dBFS is dead air: standby plays, a `silence` gap."""
     loudness_target_lufs: float = Field(-16.0, ge=-40.0, le=-5.0)
     intro: Path | None = None
     outro: Path | None = None
@@ -47,12 +51,19 @@ class StationSettings(_Section):
 
 class WebSettings(_Section):
     listen: str = "127.0.0.1:8080"
+    max_upload_mb: int = Field(500, ge=1, le=100_000)
+    session_key_env: str = "BROADCASTER_SESSION_KEY"
+    """Names the variable holding the key that signs page sessions (unset: a key per run)."""
+    failed_sign_ins_per_minute: int = Field(10, ge=1)
+    """Failed sign-ins one address may make in a minute before it is refused for a while."""
 
 
 class RadioSettings(_Section):
     icecast: str
     source_password_env: str = "ICECAST_SOURCE_PASSWORD"
     bitrate_kbps: int = Field(128, ge=32, le=320)
+    continuous: bool = True
+    """The mount stays on air between slots with the fill; false: on air only during slots."""
 
 
 class FacebookSettings(_Section):

@@ -32,13 +32,21 @@ def icecast_config(
     sources: int = 4,
     relay_password: str | None = None,
     master_update_s: int | None = None,
+    relays: tuple[tuple[str, int, str, str], ...] = (),
 ) -> str:
     """icecast2's XML for a server on 127.0.0.1:`port` with its files in `folder`.
 
     `relay_password` and `master_update_s` are for relays (a province's mount relaying the
     station's: a failed relay is retried after `master_update_s`, 120 s by default).
+    `relays`: (server, port, mount, local mount) this server relays, always on (PROTOCOLS.md).
     """
     relay = f"<relay-password>{relay_password}</relay-password>" if relay_password else ""
+    relayed = "".join(
+        f"<relay><server>{host}</server><port>{rport}</port><mount>{mount}</mount>"
+        f"<local-mount>{local}</local-mount><on-demand>0</on-demand>"
+        "<relay-shoutcast-metadata>1</relay-shoutcast-metadata></relay>"
+        for host, rport, mount, local in relays
+    )
     master = f"<master-update-interval>{master_update_s}</master-update-interval>"
     owner = "<changeowner><user>nobody</user><group>nogroup</group></changeowner>"
     return f"""<icecast>
@@ -51,7 +59,7 @@ def icecast_config(
   <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot>
  </paths>
  <logging><accesslog>-</accesslog><errorlog>-</errorlog><loglevel>3</loglevel></logging>
- <security><chroot>0</chroot>{owner if os.geteuid() == 0 else ""}</security>
+ <security><chroot>0</chroot>{owner if os.geteuid() == 0 else ""}</security>{relayed}
 </icecast>
 """
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The PostgreSQL tests need a server on 127.0.0.1:5432 that trusts local connections.
-# Start Debian's cluster when one is installed but not running; say so when none is.
+# Start Debian's cluster when one is installed but not running; fail, naming it, when none is.
 set -uo pipefail
 ensure_role() {
   # The tests connect over the local socket as the user running them.
@@ -17,5 +17,6 @@ if command -v pg_lsclusters >/dev/null; then
     for _ in $(seq 20); do pg_isready -q -h 127.0.0.1 -p 5432 && { ensure_role; exit 0; }; sleep 0.5; done
   fi
 fi
-echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL tests will be skipped." >&2
-exit 0
+echo "PostgreSQL is not reachable on 127.0.0.1:5432 and could not be started:" >&2
+echo "the PostgreSQL tests need it (apt-get install postgresql, then run this again)." >&2
+exit 1

@@ -4,7 +4,7 @@
 set -euo pipefail
 want=(ffmpeg sox espeak-ng fonts-khmeros libraqm0 python3-venv)
 if [ "${1:-run}" = test ]; then
-  want+=(icecast2 nginx-light libnginx-mod-rtmp chromium chromium-driver postgresql)
+  want+=(icecast2 nginx-light libnginx-mod-rtmp chromium chromium-driver postgresql faketime)
 fi
 missing=()
 for p in "${want[@]}"; do

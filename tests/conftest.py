@@ -15,6 +15,15 @@ from sqlalchemy import create_engine, text
 from broadcaster.config import Settings, load_settings
 from broadcaster.db.reference import initialise
 from broadcaster.station import Station
+from tests.tiers import (  # noqa: F401  (the tiers plugin's hooks)
+    all_tiers_required,
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_runtest_logreport,
+    pytest_runtest_makereport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get(
@@ -47,23 +56,28 @@ def settings(station_dir: Path) -> Settings:
     return load_settings(env={})
 
 
-def _pg_available() -> bool:
+def _pg_unavailable() -> str | None:
+    """Why the test server cannot be used, or None when it can."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         engine = create_engine(PG_ADMIN_URL)
         with engine.connect() as conn:
             conn.execute(text("select 1"))
         engine.dispose()
-        return True
-    except Exception:
-        return False
+        return None
+    except (SQLAlchemyError, OSError) as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> str:
-    if not _pg_available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not reachable; run scripts/ensure-postgres.sh")
-        pytest.skip("PostgreSQL is not reachable on the local socket")
+def pg_server(request: pytest.FixtureRequest) -> str:
+    why = _pg_unavailable()
+    if why is not None:
+        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({why})"
+        if all_tiers_required(request.config):
+            pytest.fail(f"{message}; run scripts/ensure-postgres.sh", pytrace=False)
+        pytest.skip(message)
     return PG_ADMIN_URL
 
 

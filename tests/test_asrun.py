@@ -60,8 +60,8 @@ def test_asrun_json_shows_gaps_in_station_time(
     start = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     slot_id = slot_at(station, start)
     gap = {
-        "start": "2026-11-25T12:10:00+00:00",
-        "end": "2026-11-25T12:10:04+00:00",
+        "start": "2026-11-25T12:10:00.250000+00:00",
+        "end": "2026-11-25T12:10:04.031000+00:00",
         "cause": "connection refused",
     }
     with station.sessions.begin() as s:
@@ -82,11 +82,13 @@ def test_asrun_json_shows_gaps_in_station_time(
     assert result.returncode == 0, result.stderr
     [leg] = json.loads(result.stdout)
     assert set(leg) >= ASRUN_KEYS
-    assert leg["scheduled_start"] == "2026-11-25T19:00:00+07:00"
+    # SPEC 3.2: as-run times to the millisecond, in the station's offset.
+    assert leg["scheduled_start"] == "2026-11-25T19:00:00.000+07:00"
+    assert leg["actual_start"] == "2026-11-25T19:00:00.020+07:00"
     assert leg["gaps"] == [
         {
-            "start": "2026-11-25T19:10:00+07:00",
-            "end": "2026-11-25T19:10:04+07:00",
+            "start": "2026-11-25T19:10:00.250+07:00",
+            "end": "2026-11-25T19:10:04.031+07:00",
             "cause": "connection refused",
         }
     ]

@@ -16,10 +16,10 @@ from tests.conftest import add_episode_row
 def test_init_creates_and_is_idempotent(db_url: str) -> None:
     settings = load_settings(env={"BROADCASTER_DB": db_url})
     first = initialise(settings)
-    assert first.revision_before is None and first.revision_after == head_revision() == "0002"
+    assert first.revision_before is None and first.revision_after == head_revision() is not None
     assert len(first.provinces_added) == 15
     again = initialise(settings)
-    assert again.revision_before == again.revision_after == "0002"
+    assert again.revision_before == again.revision_after == head_revision()
     assert again.provinces_added == again.provinces_updated == []
     st = Station.open(settings)
     with st.sessions() as s:
@@ -41,7 +41,7 @@ def test_a_database_of_the_first_schema_is_upgraded_with_its_rows(db_url: str) -
         conn.execute(text("INSERT INTO destinations (name, description) VALUES ('radio', 'kept')"))
     engine.dispose()
     report = initialise(load_settings(env={"BROADCASTER_DB": db_url}))
-    assert (report.revision_before, report.revision_after) == ("0001", "0002")
+    assert (report.revision_before, report.revision_after) == ("0001", head_revision())
     st = Station.open(load_settings(env={"BROADCASTER_DB": db_url}))
     with st.sessions() as s:
         assert s.get(Destination, "radio").description == "kept"  # type: ignore[union-attr]

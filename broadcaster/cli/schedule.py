@@ -137,14 +137,25 @@ def apply(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan and change nothing.")
     ] = False,
+    future_only: Annotated[
+        bool,
+        typer.Option(
+            "--future-only",
+            help="Leave out slots (and repeats) that have already started, and say how many, "
+            "instead of refusing the file. Without it a past slot is an error.",
+        ),
+    ] = False,
 ) -> None:
     """Make the schedule match a schedule file: all of it, or nothing.
 
     Slots the file made before and no longer lists are cancelled; slots from other
-    origins are left alone. Every problem in the file is listed at once.
+    origins are left alone. Every problem in the file is listed at once; a slot in the
+    past is one of them unless --future-only leaves it out.
     """
     with open_station(ctx) as station:
-        plan = apply_schedule(station, file, dry_run, progress=ProgressLine("preparing"))
+        plan = apply_schedule(
+            station, file, dry_run, progress=ProgressLine("preparing"), skip_past=future_only
+        )
         _print_plan(plan, dry_run)
 
 
@@ -158,6 +169,7 @@ def _print_plan(plan: Plan, dry_run: bool, shown: int = 20) -> None:
         ("slots changed", plan.changed),
         ("slots cancelled", plan.cancelled),
         ("slots left as they are (on air or past)", plan.kept),
+        ("past slots left out (--future-only)", plan.skipped),
     ]
     for title, items in sections:
         if not items:

@@ -18,7 +18,7 @@ from broadcaster.db.reference import initialise
 from broadcaster.errors import NotReady
 from broadcaster.local_icecast import PASSWORD_ENV, start_if_installed
 from broadcaster.schedule import book
-from broadcaster.schedule.apply import apply_schedule
+from broadcaster.schedule.apply import Plan, apply_schedule
 from broadcaster.schedule.times import format_duration, parse_duration, show_local
 from broadcaster.station import Station
 
@@ -63,22 +63,30 @@ def demo(
 ) -> None:
     """Set up the default station, load the dialogue series, then air a demo episode.
 
-    The daemon airs the series' first episode shortly, to aircheck files and, when icecast2
-    is installed, to a local Icecast you can listen to; it stops when the episode ends.
+    The series keeps its real dates: only its slots still to come are booked, and the
+    ones already past are left out (and counted). The daemon then airs the series' first
+    episode shortly, in a slot of its own booked from now, to aircheck files and, when
+    icecast2 is installed, to a local Icecast you can listen to; it stops when the
+    episode ends.
     """
     init(ctx)
     settings = state(ctx).settings()
     station = Station.open(settings)
     try:
-        plan = apply_schedule(station, schedule)
-        typer.echo(
-            f"Series loaded from {schedule}: {len(plan.added)} slots added, "
-            f"{plan.unchanged} already there."
-        )
+        plan = apply_schedule(station, schedule, skip_past=True)
+        typer.echo(f"Series loaded from {schedule}: {_loaded(plan)}.")
+        booked = len(plan.added) + len(plan.changed) + plan.unchanged + len(plan.kept)
+        if plan.skipped and not booked:
+            typer.echo(
+                f"All {len(plan.skipped)} slots of the series are in the past, so none is "
+                "booked; its episodes are loaded."
+            )
         zone = settings.zone
         with station.sessions() as session:
             slots = book.list_slots(session, station.clock())
             typer.echo(f"\nUpcoming on {settings.station.name} ({zone.key}):")
+            if not slots:
+                typer.echo("  nothing booked")
             for s in slots:
                 typer.echo(
                     f"  {show_local(s.start, zone)}  {format_duration(s.episode.duration_s):>6}  "
@@ -89,6 +97,21 @@ def demo(
     if air:
         air_demo(settings, parse_duration(on_air_in, "on-air-in"))
     typer.echo("\nTry: .venv/bin/broadcaster schedule list | episode list | asrun | run --no-web")
+
+
+def _loaded(plan: Plan) -> str:
+    """What loading the series did to its slots, e.g. `3 slots added, 8 already there`."""
+    parts = [
+        f"{len(plan.added)} slots added",
+        f"{plan.unchanged + len(plan.kept)} already there",
+    ]
+    if plan.changed:
+        parts.append(f"{len(plan.changed)} changed")
+    if plan.cancelled:
+        parts.append(f"{len(plan.cancelled)} cancelled")
+    if plan.skipped:
+        parts.append(f"{len(plan.skipped)} past slots left out")
+    return ", ".join(parts)
 
 
 def air_demo(settings: Settings, delay: timedelta) -> None:

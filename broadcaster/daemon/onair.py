@@ -20,6 +20,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from broadcaster import on_air
 from broadcaster.asrun import mark_missed
 from broadcaster.daemon import preflight
 from broadcaster.daemon.leader import claim, this_daemon
@@ -27,8 +28,10 @@ from broadcaster.daemon.lease import release
 from broadcaster.daemon.timeline import Action, cue
 from broadcaster.db.models import Slot
 from broadcaster.facebook import GraphClient
+from broadcaster.outputs.transmitter import Transmitter
 from broadcaster.playout import ARM_LEAD_S, SlotAiring, Timing, air_slot
 from broadcaster.playout.asrun import close_abandoned
+from broadcaster.playout.build import radio_transmitter
 from broadcaster.station import Station
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,8 @@ class Airing:
     thread: threading.Thread
     stop: threading.Event
     legs: SlotAiring | None = None
+    end: datetime | None = None
+    title: str = ""
 
 
 class Daemon:
@@ -74,6 +79,9 @@ class Daemon:
         self._lease_until = 0.0  # monotonic: when our lease would lapse if not renewed
         self._lock = threading.RLock()
         self._airings: dict[int, Airing] = {}
+        self.transmitter: Transmitter | None = None
+        """The radio mount's transmitter, on air while this daemon leads."""
+        self._transmitter_error: str | None = None
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(8)},
@@ -82,7 +90,19 @@ class Daemon:
 
     # -- life ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Take stock of the database once (ready), then keep in step every tick."""
+        """Take stock of the database once (ready), then keep in step every tick.
+
+        The radio transmitter is started here (it lives as long as the daemon, from this
+        thread); it holds the mount only while this daemon leads."""
+        if self.station.settings.radio is not None:
+            try:
+                self.transmitter = radio_transmitter(self.station.settings)
+            except ValueError as exc:
+                self._transmitter_error = str(exc)
+                log.error("%s: the radio leg of every slot will fail", exc)
+            else:
+                self.transmitter.hold(False)
+                self.transmitter.start()
         self.tick()
         self.scheduler.add_job(
             self.tick, "interval", seconds=self.timing.tick_s, id="tick", max_instances=1
@@ -99,13 +119,39 @@ class Daemon:
         deadline = time.monotonic() + wait_s
         for airing in airings:
             airing.thread.join(max(0.1, deadline - time.monotonic()))
+        if self.transmitter is not None:
+            self.transmitter.stop()
         if self.leader:
+            self._leave_resumable([a.slot_id for a in airings])
             try:
                 with self.station.sessions.begin() as session:
+                    on_air.clear(session, self.holder)
                     release(session, self.holder, self.station.clock())
             except SQLAlchemyError as exc:
                 log.warning("lease not released: %s", exc)
         self.leader = False
+
+    def _leave_resumable(self, slot_ids: list[int]) -> None:
+        """Slots this shutdown cut before their end stay on air in the book (SPEC 4.6): a
+        daemon started again inside one resumes it at its offset, the gap logged, unless
+        it was cancelled meanwhile. Their legs stay logged `cut` until then."""
+        if not slot_ids:
+            return
+        now = self.station.clock()
+        try:
+            with self.station.sessions.begin() as session:
+                for slot_id in slot_ids:
+                    slot = session.get(Slot, slot_id)
+                    if slot is None or slot.status == "cancelled" or slot.end <= now:
+                        continue
+                    slot.status = "on_air"
+                    log.info(
+                        "slot %s cut by the shutdown; a daemon started before %s resumes it",
+                        slot_id,
+                        slot.end.isoformat(timespec="seconds"),
+                    )
+        except SQLAlchemyError as exc:
+            log.warning("slots cut by the shutdown not marked for resuming: %s", _first_line(exc))
 
     def on_air(self) -> list[int]:
         with self._lock:
@@ -165,6 +211,32 @@ class Daemon:
         self._sync_jobs(wanted)
         for sid in due:
             self.begin(sid)
+        self._publish()
+
+    def _publish(self) -> None:
+        """Write what is on air here for the web and the monitors (`broadcaster.on_air`)."""
+        with self._lock:
+            airings = [a for a in self._airings.values() if a.legs is not None]
+        legs = []
+        for airing in airings:
+            assert airing.legs is not None
+            for rec in airing.legs.records():
+                gap = rec.gaps[-1].as_json() if rec.gaps else None
+                legs.append(
+                    on_air.LegNow(
+                        slot_id=airing.slot_id,
+                        leg=rec.leg,
+                        state=rec.status,
+                        title=airing.title,
+                        target=rec.target,
+                        scheduled_start=airing.start,
+                        end=airing.end or airing.start,
+                        last_gap=gap,
+                        reconnects=rec.reconnects,
+                    )
+                )
+        with self.station.sessions.begin() as session:
+            on_air.publish(session, self.holder, legs, self.station.clock())
 
     def _renew(self, now: datetime) -> bool:
         """Hold the lease; on losing it, stop airing at once (never two daemons on air)."""
@@ -179,12 +251,16 @@ class Daemon:
         if held:
             if not self.leader:
                 log.info("leader: %s holds the on-air lease", self.holder)
+                if self.transmitter is not None:
+                    self.transmitter.hold(True)
             self.leader = True
             self._lease_until = time.monotonic() + self.timing.lease_ttl.total_seconds() - 0.5
             return True
         if self.leader:
             log.warning("lease lost: stopping everything on air (another daemon takes over)")
             self._abandon_all()
+            if self.transmitter is not None:
+                self.transmitter.hold(False)
         self.leader = False
         self._sync_jobs({})
         return False
@@ -219,12 +295,12 @@ class Daemon:
                 slot = session.get(Slot, slot_id)
                 if slot is None or slot.status not in ACTIVE:
                     return
-                start = slot.start
+                start, end, title = slot.start, slot.end, slot.episode.title
             stop = threading.Event()
             thread = threading.Thread(
                 target=self._air, args=(slot_id, stop), name=f"slot-{slot_id}"
             )
-            self._airings[slot_id] = Airing(slot_id, start, thread, stop)
+            self._airings[slot_id] = Airing(slot_id, start, thread, stop, end=end, title=title)
             thread.start()
 
     def _air(self, slot_id: int, stop: threading.Event) -> None:
@@ -241,6 +317,8 @@ class Daemon:
                 timing=self.timing.legs,
                 graph=self.graph,
                 on_air=seen,
+                transmitter=self.transmitter,
+                transmitter_error=self._transmitter_error,
             )
             log.info("slot %s: %s", slot_id, ", ".join(f"{r.leg} {r.status}" for r in records))
         except Exception:

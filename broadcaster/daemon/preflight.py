@@ -22,7 +22,7 @@ from broadcaster.audio.probe import probe
 from broadcaster.config import Settings
 from broadcaster.db.models import Episode, Slot
 from broadcaster.errors import BadInput, NotFound
-from broadcaster.facebook import GraphClient, GraphError, client_for, prepare_live_video
+from broadcaster.facebook import GraphClient, prepare_live_video
 from broadcaster.outputs.causes import mask
 from broadcaster.playout.run import card_loop_for
 
@@ -84,24 +84,26 @@ def check_radio(settings: Settings) -> Check:
 def check_facebook(
     settings: Settings, episode: Episode, slot: Slot, graph: GraphClient | None
 ) -> Check:
-    """The live video is made once (kept on the slot), then only looked up."""
+    """The live video is made once (kept on the slot), then only looked up.
+
+    A stored one that has ended (or lost its stream URL) is replaced by a new one.
+    """
     if settings.facebook is None:
         return _aircheck_folder(settings, "facebook")
     loop = card_loop_for(episode)
     if episode.source_kind != "live" and (loop is None or not loop.is_file()):
         return Check("facebook", False, f"title card video {loop} is missing")
-    if slot.facebook_live_id:
-        try:
-            video = (graph or client_for(settings)).live_video(slot.facebook_live_id)
-        except GraphError as exc:
-            return Check("facebook", False, str(exc))
-        return Check("facebook", True, f"live video {video.id} ready ({video.status or 'ok'})")
-    made = prepare_live_video(settings, episode, slot, graph)
-    if made.video_id:
-        slot.facebook_live_id = made.video_id
-    if made.error:
-        return Check("facebook", False, made.error)
-    return Check("facebook", True, f"live video {made.video_id} created")
+    got = prepare_live_video(settings, episode, slot, graph)
+    if got.error:
+        return Check("facebook", False, got.error)
+    if got.replaced:
+        detail = (
+            f"live video {got.video_id} created in place of {got.replaced} ({got.replaced_status})"
+        )
+        return Check("facebook", True, detail)
+    if got.created:
+        return Check("facebook", True, f"live video {got.video_id} created")
+    return Check("facebook", True, f"live video {got.video_id} ready ({got.status or 'ok'})")
 
 
 def run_checks(

@@ -187,6 +187,23 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class OnAirNow(Base):
+    """What is on air now, per output or leg: the daemon's snapshot, rewritten every second,
+    for the web, the monitors and other daemons (they read it, never the legs themselves).
+    A row whose `updated_at` is more than a few seconds old is stale: its daemon has gone."""
+
+    __tablename__ = "on_air_now"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    """`slot:ID:LEG` (e.g. `slot:12:radio`)."""
+    holder: Mapped[str] = mapped_column(String(200))
+    slot_id: Mapped[int | None] = mapped_column(Integer)
+    leg: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(12))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """The snapshot's other figures (SPEC/README: title, elapsed_s, remaining_s, last_gap...)."""
+    updated_at: Mapped[datetime]
+
+
 class LeaderLease(Base):
     """The one row that says which daemon may air, and until when."""
 

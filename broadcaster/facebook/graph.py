@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from tenacity import (
@@ -31,12 +32,31 @@ from broadcaster.facebook.errors import (
 log = logging.getLogger(__name__)
 
 
+ENDED_STATUSES = frozenset(
+    {"LIVE_STOPPED", "PROCESSING", "VOD", "SCHEDULED_EXPIRED", "SCHEDULED_CANCELED"}
+)
+"""A live video in one of these statuses is over: it never takes a stream again."""
+
+LOOKUP_FIELDS = "status,secure_stream_url,stream_url"
+"""What a stored live video is read for before streaming to it (Facebook adds `id`)."""
+
+
 @dataclass(frozen=True)
 class LiveVideo:
     id: str
     secure_stream_url: str | None
     stream_url: str | None
     status: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        """Over (stopped, expired, cancelled, or already a VOD): never stream to it."""
+        return self.status in ENDED_STATUSES
+
+    @property
+    def url(self) -> str | None:
+        """Where to stream: the RTMPS URL when there is one."""
+        return self.secure_stream_url or self.stream_url
 
 
 class GraphClient:
@@ -82,8 +102,8 @@ class GraphClient:
             status=merged.get("status"),
         )
 
-    def live_video(self, video_id: str) -> LiveVideo:
-        fields = "id,status,title,secure_stream_url,stream_url,permalink_url"
+    def live_video(self, video_id: str, fields: str = LOOKUP_FIELDS) -> LiveVideo:
+        """The live video's status and stream URLs (absent once it has ended)."""
         got = self._call("GET", f"/{video_id}", params={"fields": fields})
         return LiveVideo(
             id=str(got["id"]),
@@ -104,10 +124,10 @@ class GraphClient:
         for _ in range(1000):
             page = self._call("GET", path, params=params)
             count += len(page.get("data") or [])
-            after = ((page.get("paging") or {}).get("cursors") or {}).get("after")
-            if not after or not (page.get("paging") or {}).get("next"):
+            following = _next_page(page, params)
+            if following is None:
                 break
-            params = {**params, "after": str(after)}
+            params = following
         return count
 
     # -- plumbing ----------------------------------------------------------------------
@@ -174,4 +194,30 @@ class GraphClient:
         return text.replace(self._token, "***") if self._token else text
 
 
-__all__ = ["GraphClient", "GraphError", "LiveVideo", "PermanentGraphError", "TransientGraphError"]
+def _next_page(page: Mapping[str, Any], params: Mapping[str, str]) -> dict[str, str] | None:
+    """The parameters of the page after `page`, or None when it was the last.
+
+    There is a next page only when `paging.next` is given; it is asked for with the
+    `after` cursor (or, without cursors, the next URL's own parameters), never by
+    fetching `paging.next` itself: Facebook puts the access token in that URL.
+    """
+    paging = page.get("paging") or {}
+    if not isinstance(paging, Mapping) or not paging.get("next"):
+        return None
+    after = (paging.get("cursors") or {}).get("after")
+    if after:
+        following = {**params, "after": str(after)}
+    else:
+        query = parse_qs(urlsplit(str(paging["next"])).query)
+        following = {k: v[-1] for k, v in query.items() if k != "access_token"}
+    return following if following != dict(params) else None
+
+
+__all__ = [
+    "ENDED_STATUSES",
+    "GraphClient",
+    "GraphError",
+    "LiveVideo",
+    "PermanentGraphError",
+    "TransientGraphError",
+]

@@ -1,8 +1,9 @@
-"""Legs: one supervised ffmpeg process per destination (Icecast, RTMP, aircheck file)."""
+"""Outputs: the radio transmitter on the Icecast mount, and legs (one supervised ffmpeg each)
+for RTMP and aircheck files."""
 
 from broadcaster.outputs.aircheck import AircheckLeg
 from broadcaster.outputs.causes import classify, is_permanent, mask
-from broadcaster.outputs.icecast import IcecastLeg, set_title
+from broadcaster.outputs.icecast import set_title
 from broadcaster.outputs.leg import FfmpegLeg, Health, Output, Segment
 from broadcaster.outputs.rtmp import RtmpLeg
 
@@ -10,7 +11,6 @@ __all__ = [
     "AircheckLeg",
     "FfmpegLeg",
     "Health",
-    "IcecastLeg",
     "Output",
     "RtmpLeg",
     "Segment",

@@ -1,9 +1,4 @@
-"""A leg's ffmpeg process as it runs: its `-progress` heartbeat and its stderr tail.
-
-It belongs to one leg at a time. At a hand-over (`handover.py`) the radio encoder, still
-connected to the mount, passes to the next slot's leg: from then on its heartbeat counts
-for that leg and it is that leg's title that is set when its audio first goes out.
-"""
+"""A leg's ffmpeg process as it runs: its `-progress` heartbeat and its stderr tail."""
 
 from __future__ import annotations
 
@@ -25,33 +20,39 @@ class Owner(Protocol):
     errors: deque[str]
 
     def announce(self) -> None:
-        """Its audio has started going out (the radio leg sets the stream title)."""
+        """Its audio has started going out."""
         ...
 
 
 @dataclass(frozen=True)
 class Beat:
-    """The heartbeat as the owning leg sees it: bytes counted from when it took over."""
+    """The heartbeat as the leg sees it."""
 
     bytes_sent: int
     out_time_s: float
     last_progress: float | None
     ended: bool
+    first_audio: float | None = None
+    """Wall-clock time (`time.time()`) the first audio left for the server, from the
+    heartbeat: the moment of the first beat with audio, less the audio time it reports, and
+    never before the audio was released into the encoder."""
 
 
 class Encoder:
     """Runs the readers of `proc` (stdout `-progress pipe:1`, stderr) on their own threads."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], owner: Owner) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[bytes], owner: Owner, *, released: float | None = None
+    ) -> None:
         assert proc.stdout is not None and proc.stderr is not None
         self.proc = proc
         self._lock = threading.Lock()
         self._owner = owner
-        self._baseline = 0
-        self._announced = False
+        self._released = released
         self._bytes, self._out_time = 0, 0.0
         self._last_progress: float | None = None
         self._ended = False
+        self._first_audio: float | None = None
         self.readers = [
             threading.Thread(target=self._read_progress, args=(text(proc.stdout),), daemon=True),
             threading.Thread(target=self._read_errors, args=(text(proc.stderr),), daemon=True),
@@ -66,15 +67,10 @@ class Encoder:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def adopt(self, owner: Owner) -> None:
-        """From now on the heartbeat, errors and the first-audio call go to `owner`."""
-        with self._lock:
-            self._owner, self._baseline, self._announced = owner, self._bytes, False
-
     def beat(self) -> Beat:
         with self._lock:
             return Beat(
-                self._bytes - self._baseline, self._out_time, self._last_progress, self._ended
+                self._bytes, self._out_time, self._last_progress, self._ended, self._first_audio
             )
 
     def drain(self, timeout: float = 1.0) -> None:
@@ -88,20 +84,20 @@ class Encoder:
             beat = parser.feed(line)
             if beat is None:
                 continue
+            now = time.time()
             with self._lock:
                 self._bytes, self._out_time = beat.bytes_sent, beat.out_time_s
                 self._last_progress, self._ended = time.monotonic(), beat.ended
-                owner = self._owner
-                first = not self._announced and self._bytes > self._baseline
-                self._announced = self._announced or first
+                first = self._first_audio is None and self._bytes > 0
+                if first:
+                    went = now - beat.out_time_s
+                    self._first_audio = max(went, self._released or went)
             if first:
-                owner.announce()
+                self._owner.announce()
 
     def _read_errors(self, stream: IO[str]) -> None:
         for line in stream:
-            with self._lock:
-                owner = self._owner
-            owner.errors.append(line.rstrip())
+            self._owner.errors.append(line.rstrip())
 
 
 def text(stream: IO[bytes]) -> IO[str]:

@@ -10,10 +10,8 @@ them), then nothing until the instant, then real time as `Pacer` says.
 A relay leg (a live feed) reads its decoder through a `RelayTap`: it tunes in early, and
 until the instant keeps only the newest audio, so the live feed goes out as it comes.
 
-A feeder with a `baton` has no encoder of its own yet: it waits for the one the previous
-slot's leg hands over (`handover.py`) and feeds it from the instant on, with no preamble.
-At the end of its audio a feeder asks `pass_on` whether the next leg takes its encoder;
-otherwise it closes the encoder's input, and the encoder finishes its output cleanly.
+At the end of its audio the feeder closes the encoder's input, and the encoder finishes its
+output cleanly.
 """
 
 from __future__ import annotations
@@ -23,11 +21,8 @@ import logging
 import subprocess
 import threading
 import time
-from collections.abc import Callable
 from typing import IO, Protocol
 
-from broadcaster.outputs.encoder import Encoder
-from broadcaster.outputs.handover import TAKE_LATE_S, Baton
 from broadcaster.outputs.pacing import FRAME_BYTES, Pacer, pcm_bytes
 
 log = logging.getLogger(__name__)
@@ -37,7 +32,6 @@ PREAMBLE = 12
 CHUNK = 3840
 """20 ms of PCM: the feeder's step."""
 BIGGEST_WRITE = 65536
-NOT_HANDED = "hand-over: the previous slot's radio source never came"
 
 
 class Pcm(Protocol):
@@ -97,62 +91,39 @@ class PcmFeeder(threading.Thread):
         at: float,
         pacer: Pacer,
         *,
-        encoder: IO[bytes] | None = None,
-        baton: Baton | None = None,
-        adopt: Callable[[Encoder], IO[bytes] | None] = lambda e: e.stdin,
-        pass_on: Callable[[], bool] = lambda: False,
+        encoder: IO[bytes],
     ) -> None:
         super().__init__(name=f"feed-{name}", daemon=True)
         self.decoder, self.encoder, self.pacer = decoder, encoder, pacer
-        self.baton, self.adopt, self.pass_on = baton, adopt, pass_on
         # Anchor the wall-clock instant on the monotonic clock once, here.
         self.anchor = time.monotonic() + (at - time.time())
         self.stopping = threading.Event()
         self.sent = 0
         self.released: float | None = None
         """Monotonic time of the first write after the instant (for the curious)."""
-        self.failure: str | None = None
-        """Why it never fed (the encoder it waited for did not come)."""
 
     def stop(self) -> None:
         self.stopping.set()
 
     def run(self) -> None:
-        finished = False
         try:
-            if self.encoder is None:
-                self.encoder = self._take_over()
-            if self.encoder is not None:
-                self._feed(preamble=self.baton is None)
-                finished = not self.stopping.is_set()  # all its audio is in the encoder
+            self._feed()
         except (BrokenPipeError, ValueError, OSError):
             pass  # the encoder ended: its own exit code and stderr say why
         finally:
-            handed = finished and self.pass_on()
-            if self.encoder is not None and not handed:
-                with contextlib.suppress(OSError):
-                    self.encoder.close()  # end of input: the encoder finishes its output
-
-    def _take_over(self) -> IO[bytes] | None:
-        assert self.baton is not None
-        encoder = self.baton.take(self.anchor + TAKE_LATE_S, self.stopping)
-        stdin = None if encoder is None else self.adopt(encoder)
-        if stdin is None:
-            self.failure = NOT_HANDED
-        return stdin
+            with contextlib.suppress(OSError):
+                self.encoder.close()  # end of input: the encoder finishes its output
 
     def _write(self, data: bytes) -> None:
-        assert self.encoder is not None
         self.encoder.write(data)
         self.encoder.flush()
         self.sent += len(data)
 
-    def _feed(self, preamble: bool) -> None:
-        if preamble:
-            first = self.decoder.read(PREAMBLE)
-            if not first:
-                return
-            self._write(first)
+    def _feed(self) -> None:
+        first = self.decoder.read(PREAMBLE)
+        if not first:
+            return
+        self._write(first)
         read = getattr(self.decoder, "read1", self.decoder.read)  # what is there, not more
         while not self.stopping.is_set() and not self.pacer.done(self.sent):
             elapsed = time.monotonic() - self.anchor

@@ -6,8 +6,8 @@ A file leg is primed: its encoder is started ahead of the instant `at`, reading 
 its own decoder through a feeder (`feed.py`) that releases the audio at `at` (SPEC B1).
 A relay leg (a live episode's feed, relayed on loopback as real-time PCM by `LiveFeed`) is
 primed the same way; until the instant its feeder keeps only the newest of the feed. A live leg
-reads its source itself, from when it is started. Back-to-back radio slots share one
-encoder and its Icecast connection (`handover.py`).
+reads its source itself, from when it is started. The radio mount is not a leg of this kind:
+the station's transmitter airs it (`transmitter.py`, `radio.py`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Protocol
 
-from broadcaster.outputs import handover
 from broadcaster.outputs.causes import classify, mask
-from broadcaster.outputs.encoder import Beat, Encoder, text
-from broadcaster.outputs.feed import NOT_HANDED, PcmFeeder, RelayTap, stop_process
-from broadcaster.outputs.handover import Baton
+from broadcaster.outputs.encoder import Encoder, text
+from broadcaster.outputs.feed import PcmFeeder, RelayTap, stop_process
 from broadcaster.outputs.pacing import PCM_FORMAT, Pacer, pcm_bytes
 from broadcaster.outputs.spawn import spawn
 
@@ -62,6 +60,17 @@ class Health:
     ended: bool
     cause: str | None
     error: str
+    first_audio: float | None = None
+    """Wall-clock time this attempt's first audio left for the server (`Beat.first_audio`)."""
+
+
+@dataclass(frozen=True)
+class DeadAir:
+    """A span (wall-clock seconds) in which a leg's programme was dead air, and why."""
+
+    start: float
+    end: float | None
+    cause: str
 
 
 class Output(Protocol):
@@ -78,8 +87,32 @@ class Output(Protocol):
     def start(self, segment: Segment, at: float | None = None) -> None: ...
     def stop(self, timeout: float = 5.0) -> None: ...
     def health(self) -> Health: ...
+    def dead_air(self) -> list[DeadAir]: ...
     @property
     def aircheck_path(self) -> Path | None: ...
+
+
+def audio_filter(segment: Segment) -> list[str]:
+    """The fade into the hard end of a segment that overruns its slot."""
+    if segment.fade_at_s is None:
+        return []
+    fade = min(FADE_S, max(0.1, segment.duration_s - segment.fade_at_s))
+    return ["-af", f"afade=t=out:st={segment.fade_at_s:.3f}:d={fade:.3f}"]
+
+
+def decoder_command(
+    source: str, segment: Segment, *, relay: bool = False, input_format: tuple[str, ...] = ()
+) -> list[str]:
+    """A leg's decoder: the segment of `source` as PCM on stdout, faded if it overruns.
+
+    A relay (or any live input) is read as it comes: no seek, and it fades into the hard end."""
+    seek = [] if relay else ["-ss", f"{segment.offset_s:.3f}"]
+    return [
+        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
+        *seek, *input_format, "-i", source,
+        "-t", f"{segment.duration_s:.3f}", *audio_filter(segment),
+        "-vn", *PCM_FORMAT, "pipe:1",
+    ]  # fmt: skip
 
 
 class FfmpegLeg(ABC):
@@ -111,13 +144,9 @@ class FfmpegLeg(ABC):
         self._encoder: Encoder | None = None
         self._decoder: subprocess.Popen[bytes] | None = None
         self._feeder: PcmFeeder | None = None
-        self._feed_end = 0.0
-        """Wall-clock time this attempt's audio ends."""
-        self._next: Baton | None = None
-        """The next slot's leg waiting for this one's encoder."""
-        self._handed_on = False
+        self._released = 0.0
+        """Wall-clock time this attempt's audio goes into the encoder."""
         self._stopping = False
-        self._last_beat: Beat | None = None
 
     # -- what each leg adds ------------------------------------------------------------
     @abstractmethod
@@ -133,19 +162,18 @@ class FfmpegLeg(ABC):
         return ()
 
     def on_live(self) -> None:
-        """Called once per process (or hand-over), when this leg's first bytes have gone out."""
+        """Called once per process, when this leg's first bytes have gone out."""
         return None
 
     @property
     def aircheck_path(self) -> Path | None:
         return None
 
+    def dead_air(self) -> list[DeadAir]:
+        """Spans of dead air in what this leg sent (only the radio transmitter watches)."""
+        return []
+
     # -- the process -------------------------------------------------------------------
-    def audio_filter(self, segment: Segment) -> list[str]:
-        if segment.fade_at_s is None:
-            return []
-        fade = min(FADE_S, max(0.1, segment.duration_s - segment.fade_at_s))
-        return ["-af", f"afade=t=out:st={segment.fade_at_s:.3f}:d={fade:.3f}"]
 
     @property
     def primes(self) -> bool:
@@ -155,8 +183,8 @@ class FfmpegLeg(ABC):
         """The leg's process: for a file, the encoder fed by `decoder_command` on its stdin."""
         if self.live:
             audio_in = ["-nostdin", "-re", *LIVE_INPUT, *self.input_format, "-i", self.source]
-            until = [*self.audio_filter(segment), "-t", f"{segment.duration_s:.3f}"]
-        else:  # it ends with its input, which may go on with the next slot's (hand-over)
+            until = [*audio_filter(segment), "-t", f"{segment.duration_s:.3f}"]
+        else:  # it ends with its input: the feeder closes it after the segment's audio
             audio_in, until = PIPE_INPUT, []
         return [
             "ffmpeg", "-hide_banner", "-loglevel", "warning",
@@ -166,16 +194,9 @@ class FfmpegLeg(ABC):
         ]  # fmt: skip
 
     def decoder_command(self, segment: Segment) -> list[str]:
-        """A file leg's decoder: the segment as PCM on stdout, faded if it overruns.
-
-        A relay's decoder reads the feed as it comes (no seek) and fades into the hard end."""
-        seek = [] if self.relay else ["-ss", f"{segment.offset_s:.3f}"]
-        return [
-            "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
-            *seek, *self.input_format, "-i", self.source,
-            "-t", f"{segment.duration_s:.3f}", *self.audio_filter(segment),
-            "-vn", *PCM_FORMAT, "pipe:1",
-        ]  # fmt: skip
+        return decoder_command(
+            self.source, segment, relay=self.relay, input_format=self.input_format
+        )
 
     def shown_command(self, segment: Segment, decoded: Segment | None = None) -> str:
         """The command line(s) as they may be logged, decoder first: secrets masked."""
@@ -184,52 +205,37 @@ class FfmpegLeg(ABC):
             shown = f"{' '.join(self.decoder_command(decoded or segment))} | {shown}"
         return mask(shown, self.secrets())
 
-    def handover_key(self) -> str | None:
-        """The server resource only one source may hold (an Icecast mount), if any."""
-        return None
-
     def start(self, segment: Segment, at: float | None = None) -> None:
         """Launch the process for `segment`; any earlier process must have ended.
 
         `at` (wall-clock seconds, `time.time()`) is when the segment's first audio goes out;
-        None is now. A file leg started early connects at once and holds its audio until `at`;
-        or, when the previous slot's leg on the same mount ends at `at`, takes its encoder then.
+        None is now. A file leg started early connects at once and holds its audio until `at`.
         """
         with self._lock:
             if self._encoder is not None and self._encoder.alive():
                 raise RuntimeError(f"leg {self.name} is already running")
             self.attempts += 1
             self.errors.clear()
-            self._handed_on, self._stopping, self._last_beat = False, False, None
+            self._stopping = False
             when = time.time() if at is None else at
-            self._feed_end = when + segment.duration_s
+            self._released = when if self.live else when - self.start_latency_s
             decoded = self._decoded(segment, when)
             log.info("leg %s: %s", self.name, self.shown_command(segment, decoded))
-            key = None if self.live else self.handover_key()
-            baton = None if key is None else handover.claim(key, self, when)
             decoder = None if self.live else self._spawn_decoder(decoded)
-            encoder = None
-            if baton is None:
-                encoder = Encoder(self._spawn_encoder(segment, piped=not self.live), self)
-                if key is not None:
-                    handover.hold(key, self)
-            else:
-                log.info("leg %s: takes over the source of the slot before at its end", self.name)
+            encoder = self._spawn_encoder(segment, piped=not self.live)
             self._encoder, self._decoder, self._feeder = encoder, decoder, None
             if self.live:
                 return
             early = self.start_latency_s
             pacer = Pacer(total=pcm_bytes(segment.duration_s), tail_lead_s=0.02 - early)
             assert decoder is not None and decoder.stdout is not None
+            assert encoder.stdin is not None
             self._feeder = PcmFeeder(
                 self.name,
                 RelayTap(decoder.stdout) if self.relay else decoder.stdout,
                 when - early,
                 pacer,
-                encoder=None if encoder is None else encoder.stdin,
-                baton=baton,
-                adopt=self._adopt,
-                pass_on=self._pass_on,
+                encoder=encoder.stdin,
             )
             self._feeder.start()
 
@@ -255,55 +261,20 @@ class FfmpegLeg(ABC):
         threading.Thread(target=self._read_errors, args=(errors, "decoder: "), daemon=True).start()
         return proc
 
-    def _spawn_encoder(self, segment: Segment, piped: bool) -> subprocess.Popen[bytes]:
-        return spawn(
+    def _spawn_encoder(self, segment: Segment, piped: bool) -> Encoder:
+        """Called with the lock held."""
+        proc = spawn(
             self.command(segment),
             stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-
-    # -- hand-over between back-to-back slots (handover.py) ----------------------------
-    def successor(self, at: float) -> Baton | None:
-        with self._lock:
-            encoder, waiting = self._encoder, self._next is not None and self._next.waiting
-            if encoder is None or not encoder.alive() or self._stopping or waiting:
-                return None
-            if abs(self._feed_end - at) > handover.WITHIN_S:
-                return None
-            self._next = Baton()
-            return self._next
-
-    def _pass_on(self) -> bool:
-        """All this leg's audio is in its encoder: give the encoder to the next slot's leg."""
-        with self._lock:
-            baton, encoder = self._next, self._encoder
-            if baton is None or encoder is None or not encoder.alive() or self._stopping:
-                return False
-            if not baton.give(encoder):
-                return False
-            self._last_beat, self._encoder, self._next = encoder.beat(), None, None
-            self._handed_on = True
-        log.info("leg %s: source handed to the next slot", self.name)
-        return True
-
-    def _adopt(self, encoder: Encoder) -> IO[bytes] | None:
-        """The previous leg's encoder is this leg's now (None if this leg was stopped)."""
-        with self._lock:
-            if not self._stopping and encoder.alive():
-                encoder.adopt(self)
-                self._encoder = encoder
-                key = self.handover_key()
-                if key is not None:
-                    handover.hold(key, self)
-                return encoder.stdin
-        stop_process(encoder.proc, 5.0)
-        return None
+        return Encoder(proc, self, released=self._released)
 
     def announce(self) -> None:
         try:
             self.on_live()
-        except Exception as exc:  # a title that fails must not stop the audio
+        except Exception as exc:  # a failure here must not stop the audio
             log.warning("leg %s: %s", self.name, mask(str(exc), self.secrets()))
 
     def _read_errors(self, stream: IO[str], prefix: str = "") -> None:
@@ -312,17 +283,9 @@ class FfmpegLeg(ABC):
 
     def health(self) -> Health:
         with self._lock:
-            encoder, feeder, handed, beat = self._encoder, self._feeder, self._handed_on, None
-            if handed:
-                beat = self._last_beat
-        if beat is not None:  # handed over: this leg is done, the process lives on
-            return Health(False, 0, beat.bytes_sent, beat.out_time_s, beat.last_progress,
-                          True, None, "")  # fmt: skip
-        if encoder is None:  # waiting for the previous slot's encoder, or it never came
-            if feeder is not None and feeder.is_alive():
-                return Health(True, None, 0, 0.0, None, False, None, "")
-            cause = (feeder.failure if feeder else None) or NOT_HANDED
-            return Health(False, 1, 0, 0.0, None, False, cause, cause)
+            encoder = self._encoder
+        if encoder is None:
+            return Health(False, 1, 0, 0.0, None, False, "not started", "not started")
         code = encoder.proc.poll()
         if code is not None:
             self._end_feed(timeout=1.0)
@@ -339,26 +302,31 @@ class FfmpegLeg(ABC):
             ended=beat.ended,
             cause=classify(error) if failed else None,
             error=error if failed else "",
+            first_audio=beat.first_audio,
         )
 
     def _end_feed(self, timeout: float) -> None:
-        """Stop feeding (the encoder sees the end of its input) and end the decoder."""
+        """Stop feeding (the encoder sees the end of its input) and end the decoder.
+
+        The decoder is killed: nothing reads it any more, so it may be blocked writing and
+        deaf to SIGTERM, and none of its output is wanted."""
         if self._feeder is not None:
             self._feeder.stop()
-        stop_process(self._decoder, timeout)
+        decoder = self._decoder
+        if decoder is not None and decoder.poll() is None:
+            decoder.kill()
+        if decoder is not None:
+            decoder.wait(timeout)
 
     def stop(self, timeout: float = 5.0) -> None:
-        """End the process cleanly (SIGTERM lets ffmpeg finish the file), killing if it hangs.
-
-        A leg that handed its encoder on leaves it running; a hand-over not yet made is off.
-        """
+        """End the process cleanly (SIGTERM lets ffmpeg finish the file), killing if it hangs."""
         with self._lock:
             self._stopping = True
-            baton, self._next = self._next, None
-        if baton is not None:
-            baton.drop()
         self._end_feed(timeout)
         with self._lock:
             encoder = self._encoder
         if encoder is not None:
             stop_process(encoder.proc, timeout)
+            encoder.drain()
+        if self._feeder is not None:  # its last write fails once the encoder is gone
+            self._feeder.join(timeout)

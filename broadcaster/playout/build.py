@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from broadcaster.config import Settings
 from broadcaster.db.models import Episode, Slot
-from broadcaster.outputs import AircheckLeg, IcecastLeg, RtmpLeg
+from broadcaster.outputs import AircheckLeg, RtmpLeg
 from broadcaster.outputs.leg import Output
+from broadcaster.outputs.radio import RadioLeg
+from broadcaster.outputs.source import IcecastMount
+from broadcaster.outputs.transmitter import Transmitter
 from broadcaster.playout.live import PCM_INPUT
 from broadcaster.playout.slot import LegPlan, SlotPlan
 
@@ -45,23 +49,54 @@ def aircheck_file(settings: Settings, slot: Slot, leg: str) -> Path:
     return path
 
 
-def radio_leg(settings: Settings, episode: Episode, slot: Slot, source: Source) -> LegPlan:
+def radio_transmitter(settings: Settings, *, continuous: bool | None = None) -> Transmitter:
+    """The station's radio transmitter on its Icecast mount (not started).
+
+    Raises `ValueError` naming what is missing (no `[radio]`, no password, no mount)."""
     radio = settings.radio
     if radio is None:
-        return _aircheck(settings, slot, "radio", source, 128)
+        raise ValueError("radio: no Icecast server is configured")
     password = settings.secret(radio.source_password_env)
     if password is None:
-        cause = f"radio: ${radio.source_password_env} (the Icecast source password) is not set"
-        return LegPlan("radio", None, "icecast", cause)
-    output: Output = IcecastLeg(
+        raise ValueError(
+            f"radio: ${radio.source_password_env} (the Icecast source password) is not set"
+        )
+    parts = urlsplit(radio.icecast)
+    if not parts.hostname or not parts.path or parts.path == "/":
+        raise ValueError(f"radio: icecast URL {radio.icecast!r} needs a host and a mount")
+    station = settings.station
+    mount = IcecastMount(
+        parts.hostname, parts.port or 8000, parts.path, password, name=station.name
+    )
+    fill = settings.path(station.fill_audio or station.standby_audio)
+    return Transmitter(
+        mount,
+        bitrate_kbps=radio.bitrate_kbps,
+        fill=fill if fill.is_file() else None,
+        continuous=radio.continuous if continuous is None else continuous,
+        silence_s=station.silence_s,
+        station_name=station.name,
+    )
+
+
+def radio_leg(
+    settings: Settings,
+    episode: Episode,
+    slot: Slot,
+    source: Source,
+    transmitter: Transmitter | None,
+    transmitter_error: str | None = None,
+) -> LegPlan:
+    """The radio leg: the programme booked on the transmitter, or an aircheck file."""
+    if settings.radio is None:
+        return _aircheck(settings, slot, "radio", source, 128)
+    if transmitter is None:
+        return LegPlan("radio", None, "icecast", transmitter_error or "radio: no transmitter")
+    output: Output = RadioLeg(
         "radio",
         source.input,
-        url=radio.icecast,
-        password=password,
+        transmitter,
         title=episode.title,
-        bitrate_kbps=radio.bitrate_kbps,
-        station_name=settings.station.name,
-        description=episode.description or "",
         live=source.live,
         relay=source.relay,
         input_format=source.input_format,
@@ -120,13 +155,15 @@ def slot_plan(
     facebook_url: str | None = None,
     facebook_error: str | None = None,
     relay: str | None = None,
+    transmitter: Transmitter | None = None,
+    transmitter_error: str | None = None,
 ) -> SlotPlan:
     """Everything needed to air `slot`: one leg per destination, in the slot's order."""
     source = episode_source(settings, episode, relay)
     legs = []
     for destination in slot.destinations:
         if destination == "radio":
-            legs.append(radio_leg(settings, episode, slot, source))
+            legs.append(radio_leg(settings, episode, slot, source, transmitter, transmitter_error))
         elif destination == "facebook":
             leg = facebook_leg(
                 settings,

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from broadcaster.db.models import Episode, Slot
 from broadcaster.facebook import GraphClient, GraphError, client_for, prepare_live_video
+from broadcaster.outputs.transmitter import Transmitter
 from broadcaster.playout.asrun import earlier_runs, record_legs
-from broadcaster.playout.build import slot_plan
+from broadcaster.playout.build import radio_transmitter, slot_plan
 from broadcaster.playout.live import LiveFeed
 from broadcaster.playout.slot import SlotAiring
 from broadcaster.playout.supervise import LegRecord, Timing
@@ -30,19 +31,15 @@ def card_loop_for(episode: Episode) -> Path | None:
 def facebook_stream(
     station: Station, episode: Episode, slot: Slot, graph: GraphClient | None
 ) -> tuple[str | None, str | None]:
-    """(stream URL, error): the slot's live video made at pre-flight, or made now."""
+    """(stream URL, error): the slot's live video made at pre-flight, or made now.
+
+    The stored live video is looked up first; one that has ended (a shutdown ended it,
+    or Facebook expired it) is never streamed to again: a new one is made and stored.
+    """
     settings = station.settings
     if settings.facebook is None or "facebook" not in slot.destinations:
         return None, None
-    try:
-        graph = graph or client_for(settings)
-        if slot.facebook_live_id:
-            video = graph.live_video(slot.facebook_live_id)
-            return video.secure_stream_url or video.stream_url, None
-    except GraphError as exc:
-        return None, str(exc)
     prepared = prepare_live_video(settings, episode, slot, graph)
-    slot.facebook_live_id = prepared.video_id
     return prepared.stream_url, prepared.error
 
 
@@ -55,13 +52,40 @@ def air_slot(
     timing: Timing = Timing(),
     graph: GraphClient | None = None,
     on_air: Callable[[SlotAiring], None] | None = None,
+    transmitter: Transmitter | None = None,
+    transmitter_error: str | None = None,
 ) -> list[LegRecord]:
     """Air slot `slot_id` from its start to its hard end (blocking) and store its as-run rows.
 
     `stop` cuts the slot (SIGTERM); `on_air` sees the running legs (for the on-air panel).
     A slot an earlier daemon run left on air is continued: its rows are joined, not lost.
     `SlotAiring.abandon()` (the lease was lost) stops the legs without logging them.
+    The radio leg airs on `transmitter` (the daemon's); without one, on a transmitter of
+    this slot's own, on the mount only while the slot airs.
     """
+    own, error = None, transmitter_error
+    if transmitter is None and error is None and station.settings.radio is not None:
+        try:
+            own = radio_transmitter(station.settings, continuous=False)
+        except ValueError as exc:
+            error = str(exc)
+    if own is not None:
+        with own:
+            return _air_slot(station, slot_id, card_loop, stop, timing, graph, on_air, own, None)
+    return _air_slot(station, slot_id, card_loop, stop, timing, graph, on_air, transmitter, error)
+
+
+def _air_slot(
+    station: Station,
+    slot_id: int,
+    card_loop: Path | None,
+    stop: threading.Event | None,
+    timing: Timing,
+    graph: GraphClient | None,
+    on_air: Callable[[SlotAiring], None] | None,
+    transmitter: Transmitter | None,
+    transmitter_error: str | None,
+) -> list[LegRecord]:
     with station.sessions.begin() as session:
         slot = session.get(Slot, slot_id)
         if slot is None:
@@ -80,6 +104,8 @@ def air_slot(
                 facebook_url=url,
                 facebook_error=error,
                 relay=feed.url if feed else None,
+                transmitter=transmitter,
+                transmitter_error=transmitter_error,
             )
         except Exception:
             if feed is not None:

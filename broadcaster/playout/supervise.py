@@ -16,7 +16,7 @@ from typing import Any
 
 from broadcaster.clock import Clock
 from broadcaster.outputs.causes import TIMEOUT, is_permanent
-from broadcaster.outputs.leg import Output, Segment
+from broadcaster.outputs.leg import Health, Output, Segment
 from broadcaster.playout.timing import (
     LEG_CUT,
     LEG_DONE,
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 POLL_S = 0.1
 PRIME_S = 2.0
 """How long before the slot's start a leg that primes is started (spawn and connect)."""
+RESUME_PRIME_S = 0.5
+"""A leg restarted (or resumed) inside its slot is started this long before its audio goes
+out: enough to spawn and connect, so the offset it plays from is the slot's at that moment."""
 ARM_LEAD_S = 3.0
 """Call `air_slot` / `SlotAiring.start()` at least this long before the slot's start."""
 END_GRACE_S = 1.0
@@ -79,6 +82,18 @@ class Timing:
     backoff_cap_s: float = 4.0
 
 
+def _at(wall: float, like: datetime) -> datetime:
+    return datetime.fromtimestamp(wall, like.tzinfo)
+
+
+def went_out(health: Health, launched: datetime) -> datetime:
+    """When the attempt's first audio left for the server: measured by the leg if it can
+    tell (`Health.first_audio`), else when the attempt was launched."""
+    if health.first_audio is None:
+        return launched
+    return datetime.fromtimestamp(health.first_audio, launched.tzinfo)
+
+
 class LegSupervisor(threading.Thread):
     """Keeps `output` on air from `start` to `end`, recording gaps; never touches other legs."""
 
@@ -100,6 +115,9 @@ class LegSupervisor(threading.Thread):
         path = output.aircheck_path
         self.record.aircheck_path = None if path is None else str(path)
         self._just_aired = False
+        self._cut_at: datetime | None = None
+        """When a stop was asked: the audio stopped going out then, however long the
+        processes take to end."""
 
     def _wait(self, seconds: float) -> bool:
         """Sleep up to `seconds`; True if a stop was asked meanwhile."""
@@ -121,6 +139,10 @@ class LegSupervisor(threading.Thread):
         failures = 0
         while True:
             at = max(self.clock(), self.start_at)
+            if at > self.start_at and self.output.primes:
+                # Resumed or restarted inside the slot: primed a moment ahead too, so the
+                # audio that goes out is where the slot is then, not where it was at launch.
+                at += timedelta(seconds=RESUME_PRIME_S)
             segment = segment_at(at, self.start_at, self.end_at, self.media_s)
             if segment is None:
                 return LEG_DONE
@@ -153,11 +175,12 @@ class LegSupervisor(threading.Thread):
         hard_end = self.end_at + timedelta(seconds=END_GRACE_S)
         while True:
             if self._wait(POLL_S):
+                self._cut_at = self.clock()
                 self.output.stop()
                 return LEG_CUT, "stopped"
             health, now = self.output.health(), self.clock()
             if not self._just_aired and health.bytes_sent > 0:
-                self._on_air(launched)
+                self._on_air(went_out(health, launched))
             if not health.running:
                 if health.returncode == 0 and (health.ended or now >= hard_end):
                     return LEG_DONE, ""
@@ -196,12 +219,18 @@ class LegSupervisor(threading.Thread):
         rec.gaps.append(Gap(start=min(start, self.end_at), end=None, cause=cause))
 
     def _finish(self, outcome: str) -> None:
-        rec, now = self.record, min(self.clock(), self.end_at)
+        rec, now = self.record, min(self._cut_at or self.clock(), self.end_at)
         if rec.actual_start is not None:
             rec.actual_end = now
         for gap in rec.gaps:  # a failed leg stays off air until the end of the slot
             if gap.end is None:
                 gap.end = max(self.end_at if outcome == LEG_FAILED else now, gap.start)
+        dead_air = getattr(self.output, "dead_air", None)
+        for span in dead_air() if dead_air is not None else ():
+            end = span.end if span.end is not None else now.timestamp()
+            rec.gaps.append(Gap(_at(span.start, now), _at(end, now), span.cause))
+            rec.gaps.sort(key=lambda g: g.start)
+            rec.cause = rec.cause or span.cause
         if outcome == LEG_DONE and rec.actual_start is not None and not rec.gaps:
             rec.cause = None
         rec.status = leg_status(outcome, rec.actual_start, rec.gaps)

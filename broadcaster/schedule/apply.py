@@ -3,6 +3,10 @@
 Episodes are matched by key and slots by (file, episode key, entry, occurrence), so
 applying the same file twice changes nothing. Every problem is gathered before any
 change is made; one problem stops the whole apply.
+
+A slot the file places in the past is a problem, unless `skip_past` asks to leave such
+occurrences out (`schedule apply --future-only`, and `demo` loading a dated series): then
+they are counted in `Plan.skipped` and only the future ones are booked.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class Plan:
     cancelled: list[str] = field(default_factory=list)
     unchanged: int = 0
     kept: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # past occurrences left out (skip_past)
     applied: bool = False
 
     @property
@@ -97,9 +102,17 @@ def read_schedule(path: Path, settings: Settings) -> ScheduleFile:
 
 
 def apply_schedule(
-    station: Station, path: Path, dry_run: bool = False, progress: Progress | None = None
+    station: Station,
+    path: Path,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    skip_past: bool = False,
 ) -> Plan:
-    """Apply (or with `dry_run`, only plan) the schedule file at `path`."""
+    """Apply (or with `dry_run`, only plan) the schedule file at `path`.
+
+    With `skip_past`, occurrences that have already started are left out (listed in
+    `Plan.skipped`) instead of being problems; a repeated slot keeps its future ones.
+    """
     parsed = read_schedule(path, station.settings)
     problems = list(parsed.problems)
     plan = Plan(origin=origin_of(path))
@@ -110,7 +123,9 @@ def apply_schedule(
         try:
             wanted = _wanted_slots(session, parsed, works, problems)
             existing = session.scalars(select(Slot).where(Slot.origin == plan.origin)).all()
-            to_add, to_change, to_cancel = _diff(wanted, existing, now, zone, plan, problems)
+            to_add, to_change, to_cancel = _diff(
+                wanted, existing, now, zone, plan, problems, skip_past
+            )
             _check_overlaps(session, to_add, to_change, to_cancel, zone, problems)
             if problems:
                 raise BadInput(f"{path}: {len(problems)} problem(s); nothing was changed", problems)
@@ -151,6 +166,7 @@ def _episode_work(
     progress: Progress | None,
 ) -> dict[str, _EpisodeWork]:
     keys = [e.key for e in parsed.episodes] + [s.episode for s in parsed.slots]
+    keys += [r.episode for r in parsed.refused_slots if r.episode is not None]
     stored = {e.key: e for e in session.scalars(select(Episode).where(Episode.key.in_(keys)))}
     works: dict[str, _EpisodeWork] = {}
     for entry in parsed.episodes:
@@ -248,14 +264,18 @@ def _wanted_slots(
     session: Session, parsed: ScheduleFile, works: dict[str, _EpisodeWork], problems: list[str]
 ) -> dict[str, Wanted]:
     known = active_province_codes(session)
+    for refused in parsed.refused_slots:  # listed with their other problems
+        if refused.episode is not None and refused.episode not in works:
+            problems.append(f"{refused.where}: unknown episode {refused.episode!r}")
+        if refused.provinces is not None:
+            _unknown_provinces(refused.where, refused.provinces, known, problems)
     wanted: dict[str, Wanted] = {}
     for entry in parsed.slots:
         work = works.get(entry.episode)
         if work is None:
             problems.append(f"{entry.where}: unknown episode {entry.episode!r}")
-            continue
         provinces = _provinces(entry, known, problems)
-        if work.duration_s is None:  # its audio problem is already listed
+        if work is None or work.duration_s is None:  # its audio problem is already listed
             continue
         length = slot_length(work.duration_s)
         for n, start in enumerate(entry.starts):
@@ -276,10 +296,18 @@ def _wanted_slots(
 def _provinces(entry: SlotEntry, known: list[str], problems: list[str]) -> tuple[str, ...]:
     if entry.provinces == "all":
         return tuple(known)
-    unknown = [c for c in entry.provinces if c not in known]
-    if unknown:
-        problems.append(f"{entry.where}: unknown province {', '.join(unknown)}")
+    _unknown_provinces(entry.where, entry.provinces, known, problems)
     return tuple(c for c in known if c in entry.provinces)
+
+
+def _unknown_provinces(
+    where: str, provinces: str | tuple[str, ...], known: list[str], problems: list[str]
+) -> None:
+    if provinces == "all":
+        return
+    unknown = [c for c in provinces if c not in known]
+    if unknown:
+        problems.append(f"{where}: unknown province {', '.join(unknown)}")
 
 
 def _same(slot: Slot, want: Wanted, episode_id: int | None) -> bool:
@@ -296,17 +324,27 @@ def _diff(
     zone: ZoneInfo,
     plan: Plan,
     problems: list[str],
+    skip_past: bool = False,
 ) -> tuple[list[Wanted], list[tuple[Slot, Wanted]], list[Slot]]:
     by_key = {s.origin_key: s for s in existing}
     episode_ids = {s.episode.key: s.episode_id for s in existing}
     to_add: list[Wanted] = []
     to_change: list[tuple[Slot, Wanted]] = []
+    left_out: set[str] = set()  # past occurrences skipped; a future slot of theirs is cancelled
+
+    def past(key: str, want: Wanted, when: str) -> None:
+        if skip_past:
+            left_out.add(key)
+            plan.skipped.append(when)
+        else:
+            problems.append(f"{want.where}: {show_local(want.start, zone)} is in the past")
+
     for key, want in wanted.items():
         slot = by_key.get(key)
         when = f"{want.episode_key} at {show_local(want.start, zone)}"
         if slot is None:
             if want.start <= now:
-                problems.append(f"{want.where}: {show_local(want.start, zone)} is in the past")
+                past(key, want, when)
             else:
                 to_add.append(want)
                 plan.added.append(when)
@@ -315,14 +353,16 @@ def _diff(
         elif slot.status == "scheduled" and _same(slot, want, episode_ids.get(want.episode_key)):
             plan.unchanged += 1
         elif want.start <= now:
-            problems.append(f"{want.where}: {show_local(want.start, zone)} is in the past")
+            past(key, want, when)
         else:
             to_change.append((slot, want))
             plan.changed.append(f"slot {slot.id}: {when}")
     to_cancel = [
         s
         for s in by_key.values()
-        if s.origin_key not in wanted and s.status == "scheduled" and s.start > now
+        if (s.origin_key not in wanted or s.origin_key in left_out)
+        and s.status == "scheduled"
+        and s.start > now
     ]
     plan.cancelled.extend(
         f"slot {s.id}: {s.episode.key} at {show_local(s.start, zone)}" for s in to_cancel

@@ -166,13 +166,15 @@ def get_slot(session: Session, slot_id: int) -> Slot:
 
 
 def cancel_slot(session: Session, slot_id: int, zone: ZoneInfo, now: datetime) -> tuple[Slot, bool]:
-    """Cancel a scheduled slot; returns (slot, changed). Aired history cannot be cancelled."""
+    """Cancel a slot still to come or on air (the daemon cuts it, or will not resume it);
+    returns (slot, changed). Aired history cannot be cancelled."""
     slot = get_slot(session, slot_id)
     if slot.status == "cancelled":
         return slot, False
-    if slot.status != "scheduled":
+    if slot.status not in ("scheduled", "on_air"):
         raise BadInput(
-            f"{describe(slot, zone)} is {slot.status}; only scheduled slots can be cancelled"
+            f"{describe(slot, zone)} is {slot.status}; only slots to come or on air can be "
+            "cancelled"
         )
     if slot.end <= now:
         raise BadInput(f"{describe(slot, zone)} is already over")

@@ -6,18 +6,21 @@ Nothing here touches the database or the audio: `apply` does that with what this
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from broadcaster.db.models import DESTINATIONS
 from broadcaster.errors import BadInput
-from broadcaster.schedule.recurrence import expand
+from broadcaster.schedule.recurrence import check_rule, expand
 from broadcaster.schedule.times import parse_duration, parse_time
 
 EPISODE_KEYS = {"key", "title", "file", "live", "duration", "partners", "description", "series"}
 SLOT_KEYS = {"episode", "at", "to", "provinces", "repeat"}
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,22 @@ class SlotEntry:
     where: str = ""
 
 
+@dataclass(frozen=True)
+class SlotRefs:
+    """What a `[[slot]]` refused for other problems names, so `apply` checks those too."""
+
+    where: str
+    episode: str | None
+    provinces: str | tuple[str, ...] | None
+
+
 @dataclass
 class ScheduleFile:
     series: str | None
     episodes: list[EpisodeEntry] = field(default_factory=list)
     slots: list[SlotEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    refused_slots: list[SlotRefs] = field(default_factory=list)
 
 
 def parse_schedule(text: str, zone: ZoneInfo, name: str = "schedule") -> ScheduleFile:
@@ -93,7 +106,21 @@ def _collect(problems: list[str], fn: Any, raw: Any, where: str, *args: Any) -> 
     try:
         fn(raw, where, *args)
     except BadInput as exc:
-        problems.append(f"{where}: {exc}")
+        problems.extend(f"{where}: {p}" for p in exc.problems or [str(exc)])
+
+
+def _check(found: list[str], fn: Callable[[], T]) -> T | None:
+    """`fn()`, or None with its problem added to `found`: so one entry lists every problem."""
+    try:
+        return fn()
+    except BadInput as exc:
+        found.extend(exc.problems or [str(exc)])
+        return None
+
+
+def _refuse(found: list[str]) -> None:
+    if found:
+        raise BadInput(f"{len(found)} problem(s)", found)
 
 
 def _text(raw: dict[str, Any], key: str, required: bool = False) -> str | None:
@@ -114,39 +141,41 @@ def _unknown_keys(raw: dict[str, Any], allowed: set[str]) -> None:
 
 
 def _episode(raw: dict[str, Any], where: str, result: ScheduleFile, seen: set[str]) -> None:
-    _unknown_keys(raw, EPISODE_KEYS)
-    key = _text(raw, "key", required=True)
-    assert key is not None
-    if key in seen:
-        raise BadInput(f"key: {key!r} is used by another episode in this file")
-    seen.add(key)
-    title = _text(raw, "title", required=True)
-    assert title is not None
-    if len(title) > 254:
-        raise BadInput(f"title: {len(title)} characters; at most 254")
-    file, live = _text(raw, "file"), _text(raw, "live")
-    if (file is None) == (live is None):
-        raise BadInput('give either file = "..." or live = "..." (with duration)')
+    found: list[str] = []
+    _check(found, lambda: _unknown_keys(raw, EPISODE_KEYS))
+    key = _check(found, lambda: _text(raw, "key", required=True))
+    if key is not None:
+        if key in seen:
+            found.append(f"key: {key!r} is used by another episode in this file")
+        seen.add(key)
+    title = _check(found, lambda: _text(raw, "title", required=True))
+    if title is not None and len(title) > 254:
+        found.append(f"title: {len(title)} characters; at most 254")
+    file = _check(found, lambda: _text(raw, "file"))
+    live = _check(found, lambda: _text(raw, "live"))
     duration_s = None
-    if live is not None:
-        duration = _text(raw, "duration", required=True)
-        assert duration is not None
-        duration_s = parse_duration(duration, "duration").total_seconds()
+    if ("file" in raw) == ("live" in raw):
+        found.append('give either file = "..." or live = "..." (with duration)')
+    elif "live" in raw:
+        duration_s = _check(found, lambda: _live_duration(raw))
     elif "duration" in raw:
-        raise BadInput("duration: only for live episodes; a file's length is measured")
+        found.append("duration: only for live episodes; a file's length is measured")
     partners = raw.get("partners", [])
     if not isinstance(partners, list) or not all(
         isinstance(p, str) and p.strip() for p in partners
     ):
-        raise BadInput("partners: must be a list of names")
-    series = _text(raw, "series") or result.series
+        found.append("partners: must be a list of names")
+    description = _check(found, lambda: _text(raw, "description"))
+    series = _check(found, lambda: _text(raw, "series")) or result.series
+    _refuse(found)
+    assert key is not None and title is not None
     result.episodes.append(
         EpisodeEntry(
             key,
             title,
             series,
             tuple(partners),
-            _text(raw, "description"),
+            description,
             file,
             live,
             duration_s,
@@ -155,14 +184,41 @@ def _episode(raw: dict[str, Any], where: str, result: ScheduleFile, seen: set[st
     )
 
 
+def _live_duration(raw: dict[str, Any]) -> float:
+    duration = _text(raw, "duration", required=True)
+    assert duration is not None
+    return parse_duration(duration, "duration").total_seconds()
+
+
 def _slot(
     raw: dict[str, Any], where: str, zone: ZoneInfo, result: ScheduleFile, ordinals: dict[str, int]
 ) -> None:
-    _unknown_keys(raw, SLOT_KEYS)
-    episode = _text(raw, "episode", required=True)
-    at = _text(raw, "at", required=True)
-    assert episode is not None and at is not None
-    start = parse_time(at, zone, "at")
+    found: list[str] = []
+    _check(found, lambda: _unknown_keys(raw, SLOT_KEYS))
+    episode = _check(found, lambda: _text(raw, "episode", required=True))
+    at = _check(found, lambda: _text(raw, "at", required=True))
+    start = _check(found, lambda: parse_time(at, zone, "at")) if at is not None else None
+    dests = _check(found, lambda: _destinations(raw))
+    provinces = _check(found, lambda: _provinces(raw))
+    repeat = _check(found, lambda: _text(raw, "repeat"))
+    starts = None
+    if start is not None:
+        starts = _check(found, lambda: expand(start, repeat, zone))
+    elif repeat is not None:  # its own problems, even though `at` has one
+        _check(found, lambda: check_rule(repeat))
+    if found:
+        result.refused_slots.append(SlotRefs(where, episode, provinces))
+    _refuse(found)
+    assert episode is not None and starts is not None and dests is not None
+    assert provinces is not None
+    ordinal = ordinals.get(episode, 0)
+    ordinals[episode] = ordinal + 1
+    result.slots.append(
+        SlotEntry(episode, tuple(starts), dests, provinces, repeat, ordinal, f"{where} ({at})")
+    )
+
+
+def _destinations(raw: dict[str, Any]) -> tuple[str, ...]:
     to = raw.get("to", list(DESTINATIONS))
     if isinstance(to, str):
         to = [to]
@@ -171,19 +227,13 @@ def _slot(
     unknown = [d for d in to if d not in DESTINATIONS]
     if unknown:
         raise BadInput(f"to: unknown destination {', '.join(map(str, unknown))}")
+    return tuple(d for d in DESTINATIONS if d in to)
+
+
+def _provinces(raw: dict[str, Any]) -> str | tuple[str, ...]:
     provinces = raw.get("provinces", "all")
-    if isinstance(provinces, str):
-        if provinces != "all":
-            raise BadInput("provinces: 'all' or a list of codes")
-    elif isinstance(provinces, list) and all(isinstance(p, str) for p in provinces) and provinces:
-        provinces = tuple(p.upper() for p in provinces)
-    else:
-        raise BadInput("provinces: 'all' or a list of codes")
-    repeat = _text(raw, "repeat")
-    starts = expand(start, repeat, zone)
-    ordinal = ordinals.get(episode, 0)
-    ordinals[episode] = ordinal + 1
-    dests = tuple(d for d in DESTINATIONS if d in to)
-    result.slots.append(
-        SlotEntry(episode, tuple(starts), dests, provinces, repeat, ordinal, f"{where} ({at})")
-    )
+    if provinces == "all":
+        return "all"
+    if isinstance(provinces, list) and provinces and all(isinstance(p, str) for p in provinces):
+        return tuple(p.upper() for p in provinces)
+    raise BadInput("provinces: 'all' or a list of codes")

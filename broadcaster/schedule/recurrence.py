@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 
 from broadcaster.errors import BadInput
 
@@ -22,17 +22,7 @@ def expand(
     """
     if not rule:
         return [first]
-    text = rule.strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
-    local_first = first.astimezone(zone).replace(tzinfo=None)
-    upper = text.upper()
-    try:
-        parsed = rrulestr(text, dtstart=local_first, ignoretz=True)
-    except (ValueError, TypeError) as exc:
-        raise BadInput(f"{field}: {rule!r} is not an RRULE ({exc})") from None
-    if "COUNT=" not in upper and "UNTIL=" not in upper:
-        raise BadInput(f"{field}: {rule!r} never ends; add COUNT=N or UNTIL=YYYYMMDD")
+    parsed = _parse(rule, first.astimezone(zone).replace(tzinfo=None), field)
     starts: list[datetime] = []
     for occurrence in parsed:
         if len(starts) >= MAX_OCCURRENCES:
@@ -41,3 +31,25 @@ def expand(
     if not starts:
         raise BadInput(f"{field}: {rule!r} makes no slot at all")
     return starts
+
+
+def check_rule(rule: str, field: str = "repeat") -> None:
+    """Refuse a rule that is not an RRULE or never ends, without knowing its first start.
+
+    For reporting a bad `repeat` next to a bad `at`; `expand` checks everything else.
+    """
+    _parse(rule, datetime(2000, 1, 1), field)
+
+
+def _parse(rule: str, local_first: datetime, field: str) -> rrule | rruleset:
+    text = rule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    upper = text.upper()
+    try:
+        parsed = rrulestr(text, dtstart=local_first, ignoretz=True)
+    except (ValueError, TypeError) as exc:
+        raise BadInput(f"{field}: {rule!r} is not an RRULE ({exc})") from None
+    if "COUNT=" not in upper and "UNTIL=" not in upper:
+        raise BadInput(f"{field}: {rule!r} never ends; add COUNT=N or UNTIL=YYYYMMDD")
+    return parsed

@@ -71,6 +71,11 @@ def iso_local(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).replace(microsecond=0).isoformat()
 
 
+def iso_local_ms(moment: datetime, zone: ZoneInfo) -> str:
+    """ISO 8601 with the station's offset, to the millisecond (as-run times, measured)."""
+    return moment.astimezone(zone).isoformat(timespec="milliseconds")
+
+
 def show_local(moment: datetime, zone: ZoneInfo) -> str:
     """How a person reads a time at the station: `2026-12-01 19:00`."""
     local = moment.astimezone(zone)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
 import time
+from array import array
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,6 +87,20 @@ def ffmpeg_children(pid: int) -> list[int]:
     return found
 
 
+def still_running(pids: set[int]) -> list[int]:
+    """Those of `pids` that are still an ffmpeg process, whoever their parent is now."""
+    alive = []
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
+        except OSError:
+            continue
+        state = stat[stat.rindex(")") + 2 :].split()[0]
+        if "(ffmpeg)" in stat and state != "Z":
+            alive.append(pid)
+    return alive
+
+
 def ffmpeg_writing_into(folder: Path) -> list[int]:
     """Any ffmpeg whose command line names a path inside `folder` (orphans included)."""
     return [
@@ -145,3 +161,77 @@ def slot_in(
 
 def sleep_until(moment: datetime) -> None:
     time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
+
+
+STEP_BASE_HZ, STEP_HZ = 400, 100
+"""A stepped tone: second k of the episode is a tone of STEP_BASE_HZ + k * STEP_HZ."""
+RATE = 16000
+
+
+def stepped_episode(station: Station, folder: Path, seconds: int, title: str = "Steps") -> int:
+    """An episode whose every second has its own pitch, so a recording tells where in the
+    episode it is (what offset a resumed leg really aired from)."""
+    path = folder / f"steps-{seconds}s.mp3"
+    expr = f"sin(2*PI*({STEP_BASE_HZ}+{STEP_HZ}*floor(t))*t)*0.5"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+         f"aevalsrc={expr}:s=44100:d={seconds}", "-ac", "1", "-b:a", "64k", str(path)],
+        check=True,
+    )  # fmt: skip
+    with station.sessions.begin() as session:
+        ep = Episode(
+            title=title,
+            source_kind="file",
+            source=str(path),
+            media_path=str(path),
+            duration_s=probe(path).duration_s,
+            partners=[],
+            created_at=datetime.now(UTC),
+        )
+        session.add(ep)
+        session.flush()
+        return ep.id
+
+
+def _pcm(path: Path) -> array[int]:
+    raw = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(path), "-ac", "1", "-ar", str(RATE),
+         "-f", "s16le", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout  # fmt: skip
+    samples = array("h")
+    samples.frombytes(raw)
+    return samples
+
+
+def _power(samples: array[int], start: int, size: int, freq: float) -> float:
+    """Goertzel: the power of `freq` in samples[start:start+size]."""
+    coeff = 2 * math.cos(2 * math.pi * freq / RATE)
+    s1 = s2 = 0.0
+    for x in samples[start : start + size]:
+        s1, s2 = x + coeff * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - coeff * s1 * s2
+
+
+def _step(samples: array[int], at_s: float, steps: int, window_s: float = 0.04) -> int:
+    size = int(window_s * RATE)
+    start = int(at_s * RATE)
+    powers = [_power(samples, start, size, STEP_BASE_HZ + k * STEP_HZ) for k in range(steps)]
+    return max(range(steps), key=powers.__getitem__)
+
+
+def episode_position(recording: Path, steps: int) -> float:
+    """Where in a stepped episode (seconds) the recording begins: the step heard at its start,
+    and how far into the recording the next step begins (found to 10 ms)."""
+    samples = _pcm(recording)
+    first = _step(samples, 0.1, steps)
+    at = 0.1
+    while at < 2.5:
+        if _step(samples, at, steps) == first + 1:
+            # The step began inside [at - 0.01, at + window]; refine to 10 ms.
+            while at > 0 and _step(samples, at - 0.01, steps) == first + 1:
+                at -= 0.01
+            return (first + 1) - (at + 0.02)
+        at += 0.05
+    raise AssertionError(f"no step change near the start of {recording}")

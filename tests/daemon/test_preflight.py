@@ -105,6 +105,38 @@ def test_facebook_live_video_is_made_once_and_an_expired_token_fails(station_dir
     station.close()
 
 
+def test_an_ended_live_video_is_replaced_at_preflight(station_dir: Path) -> None:
+    with running(TOKEN) as fake:
+        config = (
+            f'[facebook]\npage_id = "{fake.page_id}"\ngraph_api = "{fake.base_url}"\n'
+            'access_token_env = "TEST_FB_TOKEN"\n'
+        )
+        station, slot_id, media = station_with_slot(station_dir, config)
+        card = media.with_suffix(".png")
+        make_card_loop(card.with_suffix(".mp4"))
+        with station.sessions.begin() as session:
+            session.get(Slot, slot_id).episode.card_path = str(card)  # type: ignore[union-attr]
+        assert run_cli("preflight", env={"TEST_FB_TOKEN": TOKEN}).returncode == 0
+        (old,) = fake.videos
+        fake.set_status(old, "SCHEDULED_CANCELED")  # cancelled on facebook.com
+        again = run_cli("preflight", "--json", env={"TEST_FB_TOKEN": TOKEN})
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert len(fake.videos) == 2
+        with station.sessions() as session:
+            live_id = session.get(Slot, slot_id).facebook_live_id  # type: ignore[union-attr]
+        assert live_id in fake.videos and live_id != old
+        (check,) = [c for c in json.loads(again.stdout)["checks"] if c["check"] == "facebook"]
+        assert check["ok"] is True
+        assert (
+            f"live video {live_id} created in place of {old} (SCHEDULED_CANCELED)"
+            == check["detail"]
+        )
+        assert TOKEN not in again.stdout + again.stderr and "rtmp://" not in again.stdout
+        third = run_cli("preflight", env={"TEST_FB_TOKEN": TOKEN})
+        assert third.returncode == 0 and len(fake.videos) == 2  # the new one is kept
+    station.close()
+
+
 def test_nothing_to_check(station_dir: Path) -> None:
     initialise(load_settings(env={}))
     done = run_cli("preflight")

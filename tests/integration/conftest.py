@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -19,21 +18,46 @@ from broadcaster.db.reference import initialise
 from broadcaster.station import Station
 from tests.conftest import make_tone
 from tests.fakes.graph_api import FakeGraphApi
-from tests.integration.servers import ICECAST_PASSWORD, Icecast, NginxRtmp, make_card_loop
+from tests.integration.servers import (
+    ICECAST_PASSWORD,
+    NGINX_RTMP_MODULE,
+    Icecast,
+    NginxRtmp,
+    make_card_loop,
+)
+from tests.tiers import all_tiers_required
 
 FB_TOKEN = "EAAB-integration-token"
 PAGE_ID = "1234567890"
 NEEDED = ("ffmpeg", "ffprobe", "icecast2", "nginx")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def missing_components() -> list[str]:
+    """The real servers and tools the integration tests need that this machine lacks."""
     missing = [tool for tool in NEEDED if shutil.which(tool) is None]
+    if not Path(NGINX_RTMP_MODULE).exists():
+        missing.append(f"nginx's RTMP module ({NGINX_RTMP_MODULE}, Debian libnginx-mod-rtmp)")
+    return missing
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.integration)
-            if missing and not os.environ.get("CI"):
-                item.add_marker(pytest.mark.skip(reason=f"not installed: {', '.join(missing)}"))
+    ours = [item for item in items if here in Path(str(item.fspath)).parents]
+    missing = missing_components() if ours else []
+    for item in ours:
+        item.add_marker(pytest.mark.integration)
+        if missing and not all_tiers_required(config):
+            reason = f"not installed: {', '.join(missing)} (scripts/install-system.sh test)"
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _components_present() -> None:
+    """Runs before any other fixture here: with every tier required, a test that needs a
+    missing component fails, naming it (without, it was skipped at collection)."""
+    missing = missing_components()
+    if missing:
+        pytest.fail(f"not installed: {', '.join(missing)}", pytrace=False)
 
 
 @dataclass(frozen=True)

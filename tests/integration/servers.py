@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,10 @@ class Server:
 
 
 class Icecast(Server):
-    def __init__(self) -> None:
+    """icecast2 on a free loopback port; `relays` makes it relay other servers' mounts
+    ((port, mount, local mount) on 127.0.0.1), as a province's transmitter does."""
+
+    def __init__(self, relays: tuple[tuple[int, str, str], ...] = ()) -> None:
         super().__init__("icecast-")
         self.port = free_port()
         (self.dir / "icecast.xml").write_text(
@@ -100,7 +104,8 @@ class Icecast(Server):
                 "adminpass",
                 sources=16,
                 relay_password="relaypass",
-                master_update_s=2,
+                master_update_s=1 if relays else 2,
+                relays=tuple(("127.0.0.1", port, m, local) for port, m, local in relays),
             )
         )
         os.chmod(self.dir / "icecast.xml", 0o644)
@@ -115,7 +120,7 @@ class Icecast(Server):
             try:
                 self.stats()
                 return
-            except ValueError:
+            except (ValueError, requests.RequestException):  # not answering, or half-started
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
@@ -341,6 +346,70 @@ class Listener(threading.Thread):
             self.sources.add(str(mount.get("stream_start_iso8601")))
 
 
-def loud_seconds(path: Path, seconds: int, freq: int | None = None) -> list[float]:
-    """The volume (dB) of each whole second of a recording, in the band of `freq` if given."""
-    return [band_volume(path, s, 1.0, freq) for s in range(seconds)]
+def loud_seconds(
+    path: Path, seconds: int, freq: int | None = None, start: float = 0.0
+) -> list[float]:
+    """The volume (dB) of each whole second of a recording from `start`, in the band of
+    `freq` if given."""
+    return [band_volume(path, start + s, 1.0, freq) for s in range(seconds)]
+
+
+def sounding(path: Path, threshold: int = 64) -> tuple[float, float]:
+    """(first, last) second of a recording where there is sound, not silence (16 kHz)."""
+    raw = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(path), "-ac", "1", "-ar", "16000",
+         "-f", "s16le", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout  # fmt: skip
+    samples = array("h")
+    samples.frombytes(raw)
+    loud = [i for i, x in enumerate(samples) if abs(x) > threshold]
+    if not loud:
+        raise AssertionError(f"{path} is silent")
+    return loud[0] / 16000, loud[-1] / 16000
+
+
+def on_air_at_server(session: Any, folder: Path, bitrate_kbps: int) -> tuple[float, float]:
+    """When the first and the last sound of an Icecast source's stream reached the server
+    (a tap's session: its MP3 body and when each byte came), to about an MP3 frame."""
+    path = folder / f"body-{id(session)}.mp3"
+    path.write_bytes(bytes(session.body))
+    first, last = sounding(path)
+    rate = bitrate_kbps * 125  # constant bit rate: bytes per second of stream
+    return session.arrived(int(first * rate)), session.arrived(int(last * rate))
+
+
+def sounds_at_server(
+    session: Any, folder: Path, bitrate_kbps: int, gap_s: float = 1.0, threshold: int = 64
+) -> list[tuple[float, float]]:
+    """`on_air_at_server` for a stream that carries several programmes with silence between
+    them (a transmitter with no fill): (when its first sound, when its last sound reached the
+    server) for each stretch of sound, in order; sound after `gap_s` of silence begins a new
+    stretch. Found in the decoded body (16 kHz), turned into bytes at the constant bit rate."""
+    path = folder / f"body-{id(session)}.mp3"
+    path.write_bytes(bytes(session.body))
+    raw = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(path), "-ac", "1", "-ar", "16000",
+         "-f", "s16le", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout  # fmt: skip
+    samples = array("h")
+    samples.frombytes(raw[: len(raw) // 2 * 2])
+    gap = int(gap_s * 16000)
+    spans: list[tuple[int, int]] = []
+    for i, x in enumerate(samples):
+        if abs(x) <= threshold:
+            continue
+        if spans and i - spans[-1][1] <= gap:
+            spans[-1] = (spans[-1][0], i)
+        else:
+            spans.append((i, i))
+    rate = bitrate_kbps * 125  # constant bit rate: bytes per second of stream
+    last = len(session.body) - 1  # the decoder's delay: the last sound may fall past the end
+
+    def arrived(sample: int) -> float:
+        return float(session.arrived(min(last, int(sample / 16000 * rate))))
+
+    return [(arrived(a), arrived(b)) for a, b in spans]

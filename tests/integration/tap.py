@@ -21,20 +21,23 @@ AUDIO, VIDEO = 8, 9
 
 
 class HttpPutParser:
-    """Everything after the request head of an Icecast source is audio."""
+    """Everything after the request head of an Icecast source is audio; the body is kept."""
 
     def __init__(self) -> None:
         self._head = b""
         self._in_body = False
+        self.body = bytearray()
 
     def feed(self, data: bytes) -> set[int]:
         if self._in_body:
+            self.body += data
             return {AUDIO} if data else set()
         self._head += data
         end = self._head.find(b"\r\n\r\n")
         if end < 0:
             return set()
         self._in_body = True
+        self.body += self._head[end + 4 :]
         return {AUDIO} if len(self._head) > end + 4 else set()
 
 
@@ -117,6 +120,17 @@ class Session:
     first: dict[int, float] = field(default_factory=dict)
     last: dict[int, float] = field(default_factory=dict)
     closed: float | None = None
+    body: bytearray = field(default_factory=bytearray)
+    """An Icecast source's MP3, as the server got it."""
+    arrivals: list[tuple[float, int]] = field(default_factory=list)
+    """(time, bytes of `body` so far) after each read."""
+
+    def arrived(self, offset: int) -> float:
+        """When byte `offset` of the body reached the server."""
+        for when, total in self.arrivals:
+            if total > offset:
+                return when
+        raise AssertionError(f"byte {offset} never arrived ({len(self.body)} did)")
 
 
 class Tap:
@@ -178,6 +192,9 @@ class Tap:
                     for kind in parser.feed(data):
                         session.first.setdefault(kind, now)
                         session.last[kind] = now
+                    if isinstance(parser, HttpPutParser):
+                        session.body = parser.body
+                        session.arrivals.append((now, len(parser.body)))
                 dst.sendall(data)
         except OSError:
             pass

@@ -8,40 +8,50 @@ from pathlib import Path
 
 import pytest
 
-from broadcaster.outputs import AircheckLeg, IcecastLeg, RtmpLeg, Segment
+from broadcaster.config import RadioSettings, load_settings
+from broadcaster.outputs import AircheckLeg, RtmpLeg, Segment
+from broadcaster.outputs.leg import decoder_command
+from broadcaster.outputs.radio import RadioLeg
+from broadcaster.outputs.source import IcecastMount
+from broadcaster.outputs.transmitter import Transmitter
+from broadcaster.playout.build import radio_transmitter
 from tests.conftest import make_tone
 
 
-def test_icecast_command_resumes_at_offset_and_masks_the_password() -> None:
-    leg = IcecastLeg(
-        "radio",
-        "/m/ep.mp3",
-        url="http://127.0.0.1:8000/sarika.mp3",
-        password="p@ss:w/rd",
-        title="សួស្តី",
-        bitrate_kbps=96,
-    )
+def test_the_decoder_resumes_at_offset_and_fades_into_the_hard_end() -> None:
     segment = Segment(offset_s=12.5, duration_s=30.0, fade_at_s=27.0)
-    decoder = leg.decoder_command(segment)  # the file, from the offset, faded, as PCM
+    decoder = decoder_command("/m/ep.mp3", segment)  # the file, from the offset, as PCM
     assert decoder[decoder.index("-ss") + 1] == "12.500"
     assert decoder.index("-ss") < decoder.index("-i") and "-re" not in decoder
     assert decoder[decoder.index("-i") + 1] == "/m/ep.mp3"
     assert decoder[decoder.index("-t") + 1] == "30.000"
     assert "afade=t=out:st=27.000:d=3.000" in decoder and decoder[-1] == "pipe:1"
-    cmd = leg.command(segment)  # the encoder reads that PCM from its stdin, unprobed
-    assert cmd[cmd.index("-i") + 1] == "pipe:0" and "-nofind_stream_info" in cmd
-    assert "-re" not in cmd and "-ss" not in cmd
-    assert "-t" not in cmd  # it ends with its input (which a next slot may go on feeding)
-    assert cmd[-1] == "icecast://source:p%40ss%3Aw%2Frd@127.0.0.1:8000/sarika.mp3"
+    relay = decoder_command("http://127.0.0.1:9/feed", segment, relay=True)
+    assert "-ss" not in relay  # a live feed is read as it comes
+
+
+def test_the_transmitter_never_puts_the_password_in_a_command_line() -> None:
+    """SPEC 4.2: the encoder writes MP3 to its stdout; the daemon sends it to the mount
+    itself, the password in its request, never in any process's argv."""
+    mount = IcecastMount("127.0.0.1", 8000, "/sarika.mp3", "p@ss:w/rd", name="Sarika FM")
+    cmd = Transmitter(mount, bitrate_kbps=96).encoder_command(7)
+    assert cmd[-3:] == ["-f", "mp3", "pipe:1"]
+    assert not any("p@ss" in arg or "p%40ss" in arg or "icecast://" in arg for arg in cmd)
     assert cmd[cmd.index("-b:a") + 1] == "96k"
-    assert cmd[cmd.index("-content_type") + 1] == "audio/mpeg"
-    shown = leg.shown_command(Segment(0, 30))
-    assert "p@ss" not in shown and "p%40ss" not in shown and "icecast://source:***@" in shown
+    assert cmd[cmd.index("-progress") + 1] == "pipe:7"
+    assert cmd[cmd.index("-id3v2_version") + 1] == "0"  # nothing but audio frames
+    request = mount.request().decode()
+    assert request.startswith("PUT /sarika.mp3 HTTP/1.1\r\n")
+    assert "Authorization: Basic c291cmNlOnBAc3M6dy9yZA==" in request  # source:p@ss:w/rd
+    assert "Expect: 100-continue" in request and "Ice-Name: Sarika FM" in request
 
 
-def test_icecast_url_needs_a_mount() -> None:
+def test_a_radio_url_needs_a_mount() -> None:
+    settings = load_settings(env={"PW": "x"}).model_copy(
+        update={"radio": RadioSettings(icecast="http://127.0.0.1:8000/", source_password_env="PW")}
+    )
     with pytest.raises(ValueError, match="mount"):
-        IcecastLeg("radio", "x.mp3", url="http://127.0.0.1:8000/", password="p", title="t")
+        radio_transmitter(settings)
 
 
 def test_rtmp_command_copies_the_card_loop_and_encodes_aac_48k(tmp_path: Path) -> None:
@@ -93,18 +103,17 @@ def test_aircheck_leg_records_the_segment_in_real_time(tmp_path: Path) -> None:
     assert abs(float(probed.stdout) - 2.0) < 0.2
 
 
-def test_a_failing_process_reports_its_cause(tmp_path: Path) -> None:
-    leg = IcecastLeg(
-        "radio",
-        str(make_tone(tmp_path / "t.mp3", 2)),
-        url="http://127.0.0.1:9/m.mp3",
-        password="hunter2",
-        title="t",
-    )
-    leg.start(Segment(0, 2))
-    while leg.health().running:
-        time.sleep(0.05)
-    health = leg.health()
+def test_a_radio_leg_off_the_mount_reports_the_transmitters_cause(tmp_path: Path) -> None:
+    mount = IcecastMount("127.0.0.1", 9, "/m.mp3", "hunter2")  # nothing listens on port 9
+    with Transmitter(mount, bitrate_kbps=64) as transmitter:
+        leg = RadioLeg("radio", str(make_tone(tmp_path / "t.mp3", 2)), transmitter, title="t")
+        leg.start(Segment(0, 2))
+        deadline = time.monotonic() + 10
+        while leg.health().running:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        health = leg.health()
+        leg.stop()
     assert health.returncode not in (None, 0)
     assert health.cause == "refused"
-    assert "hunter2" not in health.error
+    assert "hunter2" not in health.error and "hunter2" not in "\n".join(transmitter.errors)

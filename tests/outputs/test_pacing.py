@@ -77,10 +77,12 @@ def test_the_feeder_holds_back_all_but_the_preamble_until_the_instant() -> None:
     feeder.join(timeout=5)
     first, *rest = sink.writes
     assert first[1] == PREAMBLE and first[0] < at - 0.3
-    assert abs(rest[0][0] - at) < 0.02  # released at the instant, not before
+    assert at - 0.005 < rest[0][0] < at + 0.2  # released at the instant, never before
     assert sum(n for _, n in rest[:1]) <= pcm_bytes(0.1) + 3840
     assert sink.getvalue() == pcm  # every byte, in order
-    assert abs(sink.closed_at - (at + 1.0 - 0.02)) < 0.05  # real time, ends on time
+    # Real time, not as fast as it can: it ends a second after the instant (a loaded machine
+    # may wake it late, never early).
+    assert at + 1.0 - 0.02 - 0.01 < sink.closed_at < at + 1.0 + 0.3
 
 
 def test_a_stopped_feeder_closes_the_encoder_input() -> None:
@@ -88,10 +90,12 @@ def test_a_stopped_feeder_closes_the_encoder_input() -> None:
     feeder = PcmFeeder("t", io.BytesIO(bytes(pcm_bytes(5))), time.time(), Pacer(), encoder=sink)
     feeder.start()
     time.sleep(0.2)
+    stopped = time.time()
     feeder.stop()
-    feeder.join(timeout=1)
-    assert not feeder.is_alive() and sink.closed_at - time.time() < 0.1
-    assert len(sink.getvalue()) < pcm_bytes(0.5)
+    feeder.join(timeout=5)
+    assert not feeder.is_alive()
+    assert sink.closed_at is not None and stopped <= sink.closed_at < stopped + 1.0
+    assert len(sink.getvalue()) < pcm_bytes(0.2 + (sink.closed_at - stopped) + 0.1)
 
 
 def test_a_relay_tap_keeps_only_the_newest_audio_until_the_leg_listens() -> None:

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadcaster.outputs.leg import Health, Segment
+from broadcaster.outputs.leg import DeadAir, Health, Segment
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,9 @@ class ScriptedOutput:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopped = True
+
+    def dead_air(self) -> list[DeadAir]:
+        return []
 
     def health(self) -> Health:
         step = self._step

@@ -45,12 +45,12 @@ def test_records_become_asrun_rows_and_set_the_slot_status(station: Station) -> 
         shown = asrun.leg_json(rows[1], station.settings.zone)
         assert shown["gaps"] == [
             {
-                "start": "2026-11-25T17:03:00+07:00",
-                "end": "2026-11-25T17:03:04+07:00",
+                "start": "2026-11-25T17:03:00.000+07:00",  # to the millisecond (SPEC 3.2)
+                "end": "2026-11-25T17:03:04.000+07:00",
                 "cause": "broken pipe",
             }
         ]
-        assert shown["actual_end"] == "2026-11-25T17:30:00+07:00"
+        assert shown["actual_end"] == "2026-11-25T17:30:00.000+07:00"
 
 
 T0 = datetime(2027, 1, 5, 12, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from broadcaster.clock import system_clock
 from broadcaster.outputs.causes import BROKEN_PIPE, REFUSED, UNAUTHORIZED
 from broadcaster.playout.slot import LegPlan, SlotAiring, SlotPlan, air
-from broadcaster.playout.supervise import Timing
+from broadcaster.playout.supervise import RESUME_PRIME_S, Timing
 from tests.playout.scripted import ScriptedOutput, Step
 
 FAST = Timing(connect_timeout_s=1.0, stall_s=1.0, backoff_first_s=0.2, backoff_cap_s=0.4)
@@ -28,9 +28,12 @@ def test_a_dropped_leg_restarts_at_the_offset_it_should_be_at() -> None:
     assert radio_rec.status == "partial" and radio_rec.reconnects == 1
     assert [g.cause for g in radio_rec.gaps] == [BROKEN_PIPE]
     gap = radio_rec.gaps[0]
-    assert gap.end is not None and 0.1 < (gap.end - gap.start).total_seconds() < 0.6
+    # back off, then primed RESUME_PRIME_S ahead: it plays from where the slot is by then
+    hole = (gap.end - gap.start).total_seconds() if gap.end else None
+    assert hole is not None and 0.1 + RESUME_PRIME_S < hole < 0.6 + RESUME_PRIME_S
     assert radio.segments[0].offset_s < 0.05
-    assert 0.9 < radio.segments[1].offset_s < 1.4
+    assert 0.9 + RESUME_PRIME_S < radio.segments[1].offset_s < 1.4 + RESUME_PRIME_S
+    assert abs(radio.segments[1].offset_s - (gap.end - p.start).total_seconds()) < 0.05
     assert radio.segments[1].duration_s < 2.5 - 0.9
     assert fb_rec.status == "aired" and fb_rec.gaps == [] and len(fb.segments) == 1
 
@@ -49,8 +52,9 @@ def test_a_server_down_at_the_start_is_retried_with_backoff() -> None:
     (rec,) = air(plan(radio), system_clock, timing=FAST)
     assert rec.status == "partial" and rec.reconnects == 0  # a late first connection
     assert len(radio.segments) == 4
-    # waits 0.2, 0.4, 0.4: the fourth attempt starts about a second in
-    assert 0.9 < radio.segments[3].offset_s < 1.5
+    # waits 0.2, 0.4, 0.4: the fourth attempt is launched about a second in, primed
+    # RESUME_PRIME_S ahead of the offset it plays from
+    assert 0.9 + RESUME_PRIME_S < radio.segments[3].offset_s < 1.5 + RESUME_PRIME_S
     assert rec.gaps[0].start == rec.scheduled_start and rec.gaps[0].cause == REFUSED
     assert rec.actual_start is not None and rec.gaps[0].end == rec.actual_start
 

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,7 +9,7 @@ from broadcaster.errors import BadInput
 from broadcaster.schedule import book
 from broadcaster.schedule.apply import apply_schedule
 from broadcaster.station import Station
-from tests.conftest import add_episode_row, make_tone
+from tests.conftest import FakeClock, add_episode_row, make_tone
 
 SERIES = """
 series = "A2I"
@@ -172,3 +172,96 @@ file = "audio/gone.mp3"
 def test_a_missing_schedule_file(station: Station, station_dir: Path) -> None:
     with pytest.raises(BadInput, match="schedule file not found"):
         apply_schedule(station, station_dir / "nope.toml")
+
+
+STARTED = """
+[[episode]]
+key = "live"
+title = "Call-in"
+live = "http://127.0.0.1:8010/studio.mp3"
+duration = "30m"
+
+[[slot]]
+episode = "live"
+at = "2026-11-11 19:00"
+repeat = "FREQ=WEEKLY;COUNT=4"
+
+[[slot]]
+episode = "live"
+at = "2026-11-20 09:00"
+to = ["radio"]
+"""  # the clock is 2026-11-25 17:00 station time: 11, 18 and 20 Nov are past
+
+
+def starts(station: Station) -> list[str]:
+    with station.sessions() as s:
+        zone = station.settings.zone
+        return [x.start.astimezone(zone).strftime("%m-%d %H:%M") for x in book.list_slots(s)]
+
+
+def test_a_past_slot_is_refused_unless_skip_past_leaves_it_out(
+    station: Station, station_dir: Path
+) -> None:
+    path = write(station_dir / "series.toml", STARTED)
+    with pytest.raises(BadInput) as err:
+        apply_schedule(station, path)
+    assert err.value.problems == [
+        f"{path}: slot #1 (2026-11-11 19:00): 2026-11-11 19:00 is in the past",
+        f"{path}: slot #1 (2026-11-11 19:00): 2026-11-18 19:00 is in the past",
+        f"{path}: slot #2 (2026-11-20 09:00): 2026-11-20 09:00 is in the past",
+    ]
+    dry = apply_schedule(station, path, dry_run=True, skip_past=True)
+    assert len(dry.skipped) == 3 and len(dry.added) == 2 and not dry.applied
+    assert starts(station) == []
+    plan = apply_schedule(station, path, skip_past=True)
+    assert plan.skipped == [
+        "live at 2026-11-11 19:00",
+        "live at 2026-11-18 19:00",
+        "live at 2026-11-20 09:00",
+    ]
+    assert plan.added == ["live at 2026-11-25 19:00", "live at 2026-12-02 19:00"]
+    assert starts(station) == ["11-25 19:00", "12-02 19:00"]  # the repeat keeps its future
+    again = apply_schedule(station, path, skip_past=True)
+    assert again.is_empty and again.unchanged == 2 and len(again.skipped) == 3
+    clock = station.clock
+    assert isinstance(clock, FakeClock)
+    clock.now += timedelta(days=1)  # 25 Nov 19:00 has started: it stays, as a slot of the past
+    later = apply_schedule(station, path, skip_past=True)
+    assert later.is_empty and later.unchanged == 1 and len(later.skipped) == 3
+    assert later.kept == ["live at 2026-11-25 19:00 (scheduled)"]
+    with pytest.raises(BadInput) as strict:  # only what was never booked is a problem
+        apply_schedule(station, path)
+    assert len(strict.value.problems) == 3
+
+
+def test_skip_past_cancels_a_future_slot_the_file_moved_into_the_past(
+    station: Station, station_dir: Path
+) -> None:
+    path = write(station_dir / "series.toml", STARTED.replace("2026-11-20", "2026-11-28"))
+    plan = apply_schedule(station, path, skip_past=True)
+    assert len(plan.added) == 3 and starts(station)[1] == "11-28 09:00"
+    write(path, STARTED)
+    with pytest.raises(BadInput, match="2026-11-20 09:00 is in the past"):
+        apply_schedule(station, path)
+    moved = apply_schedule(station, path, skip_past=True)
+    assert moved.skipped[-1] == "live at 2026-11-20 09:00"
+    assert len(moved.cancelled) == 1 and "2026-11-28 09:00" in moved.cancelled[0]
+    assert starts(station) == ["11-25 19:00", "12-02 19:00"]
+
+
+def test_a_slot_refused_by_the_file_still_has_its_names_checked(
+    station: Station, station_dir: Path
+) -> None:
+    text = STARTED.replace("2026-11-20 09:00", "2026-12-20 09:00") + (
+        '\n[[slot]]\nepisode = "nobody"\nat = "2026-12-24 19:00"\n'
+        'to = ["tv"]\nprovinces = ["PNH", "ZZZ"]\nrepeat = "FREQ=DAILY"\n'
+    )
+    path = write(station_dir / "series.toml", text)
+    with pytest.raises(BadInput) as err:
+        apply_schedule(station, path, skip_past=True)
+    assert err.value.problems == [
+        f"{path}: slot #3: to: unknown destination tv",
+        f"{path}: slot #3: repeat: 'FREQ=DAILY' never ends; add COUNT=N or UNTIL=YYYYMMDD",
+        f"{path}: slot #3: unknown episode 'nobody'",
+        f"{path}: slot #3: unknown province ZZZ",
+    ]

@@ -66,12 +66,55 @@ at = "2027-01-06 19:00"
 repeat = "FREQ=WEEKLY"
 colour = "blue"
 """
-    problems = parse_schedule(text, PP, "s.toml").problems
-    assert len(problems) == 4, problems
-    assert "episode #2" in problems[0] and "used by another episode" in problems[0]
-    assert "slot #1" in problems[1] and "next tuesday" in problems[1]
-    assert "slot #2" in problems[2] and "tv" in problems[2]
-    assert "slot #3" in problems[3] and "colour" in problems[3]
+    parsed = parse_schedule(text, PP, "s.toml")
+    problems = parsed.problems
+    expected = [
+        ("s.toml: episode #2: key: ", "used by another episode"),
+        ("s.toml: episode #2: title: ", "non-empty text"),
+        ("s.toml: episode #2: give either file", "live"),
+        ("s.toml: slot #1: at: ", "next tuesday"),
+        ("s.toml: slot #2: to: ", "unknown destination tv"),
+        ("s.toml: slot #3: unknown key colour", "allowed"),
+        ("s.toml: slot #3: repeat: ", "never ends"),
+    ]
+    assert len(problems) == len(expected), problems
+    for problem, (start, part) in zip(problems, expected, strict=True):
+        assert problem.startswith(start) and part in problem, problem
+    assert [e.key for e in parsed.episodes] == ["e1"] and parsed.slots == []
+
+
+def test_every_problem_of_one_slot_is_reported() -> None:
+    text = """
+[[slot]]
+episode = "e1"
+at = "2027-01-05 19:00"
+to = ["radio", "tv"]
+provinces = "some"
+repeat = "FREQ=SOMETIMES;COUNT=2"
+[[slot]]
+at = "soon"
+to = 3
+provinces = []
+repeat = "FREQ=DAILY"
+"""
+    parsed = parse_schedule(text, PP, "s.toml")
+    assert parsed.problems == [
+        "s.toml: slot #1: to: unknown destination tv",
+        "s.toml: slot #1: provinces: 'all' or a list of codes",
+        "s.toml: slot #1: repeat: 'FREQ=SOMETIMES;COUNT=2' is not an RRULE"
+        " (invalid 'FREQ': SOMETIMES)",
+        "s.toml: slot #2: episode: missing",
+        "s.toml: slot #2: at: 'soon' is not a time; use 'YYYY-MM-DD HH:MM' (station time)"
+        " or ISO 8601 with an offset",
+        's.toml: slot #2: to: must be a list such as ["radio", "facebook"]',
+        "s.toml: slot #2: provinces: 'all' or a list of codes",
+        "s.toml: slot #2: repeat: 'FREQ=DAILY' never ends; add COUNT=N or UNTIL=YYYYMMDD",
+    ]
+    assert parsed.slots == []
+    assert [(r.where, r.episode) for r in parsed.refused_slots] == [
+        ("s.toml: slot #1", "e1"),
+        ("s.toml: slot #2", None),
+    ]
 
 
 def test_broken_toml_is_one_problem_with_the_line() -> None:
