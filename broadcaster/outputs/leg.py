@@ -26,7 +26,7 @@ from broadcaster.outputs.causes import classify, mask
 from broadcaster.outputs.encoder import Encoder, text
 from broadcaster.outputs.feed import PcmFeeder, RelayTap, stop_process
 from broadcaster.outputs.pacing import PCM_FORMAT, Pacer, pcm_bytes
-from broadcaster.outputs.spawn import spawn
+from broadcaster.outputs.spawn import close_pipes, spawn
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ class FfmpegLeg(ABC):
         self._encoder: Encoder | None = None
         self._decoder: subprocess.Popen[bytes] | None = None
         self._feeder: PcmFeeder | None = None
+        self._decoder_errors: threading.Thread | None = None
         self._released = 0.0
         """Wall-clock time this attempt's audio goes into the encoder."""
         self._stopping = False
@@ -214,6 +215,8 @@ class FfmpegLeg(ABC):
         with self._lock:
             if self._encoder is not None and self._encoder.alive():
                 raise RuntimeError(f"leg {self.name} is already running")
+        self._close_attempt()
+        with self._lock:
             self.attempts += 1
             self.errors.clear()
             self._stopping = False
@@ -258,7 +261,10 @@ class FfmpegLeg(ABC):
         )
         assert proc.stderr is not None
         errors = text(proc.stderr)
-        threading.Thread(target=self._read_errors, args=(errors, "decoder: "), daemon=True).start()
+        self._decoder_errors = threading.Thread(
+            target=self._read_errors, args=(errors, "decoder: "), daemon=True
+        )
+        self._decoder_errors.start()
         return proc
 
     def _spawn_encoder(self, segment: Segment, piped: bool) -> Encoder:
@@ -327,6 +333,19 @@ class FfmpegLeg(ABC):
             encoder = self._encoder
         if encoder is not None:
             stop_process(encoder.proc, timeout)
-            encoder.drain()
-        if self._feeder is not None:  # its last write fails once the encoder is gone
-            self._feeder.join(timeout)
+        self._close_attempt(timeout)
+
+    def _close_attempt(self, timeout: float = 5.0) -> None:
+        """After an attempt's processes have ended: join its threads, close its pipes."""
+        with self._lock:
+            encoder, decoder, feeder = self._encoder, self._decoder, self._feeder
+            errors, self._decoder_errors = self._decoder_errors, None
+        if encoder is not None:
+            encoder.drain(timeout)
+        if feeder is not None:  # its last write fails once the encoder is gone
+            feeder.join(timeout)
+        if errors is not None:
+            errors.join(timeout)
+        close_pipes(decoder)
+        if encoder is not None:
+            close_pipes(encoder.proc)

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from broadcaster.outputs.leg import DeadAir, Health, Segment, decoder_command
-from broadcaster.outputs.spawn import spawn
+from broadcaster.outputs.spawn import close_pipes, spawn
 from broadcaster.outputs.transmitter import Booking, PcmBuffer, Transmitter
 
 log = logging.getLogger(__name__)
@@ -113,4 +113,5 @@ class RadioLeg:
         if decoder is not None:
             decoder.wait(timeout)
         if booking is not None:
-            booking.pcm.close()
+            booking.pcm.close()  # its reader sees the end and is joined
+        close_pipes(decoder)

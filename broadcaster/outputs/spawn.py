@@ -8,6 +8,7 @@ whole life (the transmitter's by the daemon's main thread, a leg's by its superv
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from typing import Any
@@ -18,3 +19,13 @@ DIE_WITH_DAEMON = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setp
 def spawn(args: list[str], **popen: Any) -> subprocess.Popen[bytes]:
     """`subprocess.Popen([*DIE_WITH_DAEMON, *args], **popen)`."""
     return subprocess.Popen([*DIE_WITH_DAEMON, *args], **popen)
+
+
+def close_pipes(proc: subprocess.Popen[bytes] | None) -> None:
+    """Close our ends of an ended process's pipes now, not whenever it is collected."""
+    if proc is None:
+        return
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError, ValueError):
+                pipe.close()

@@ -42,7 +42,7 @@ from broadcaster.outputs.spawn import spawn
 
 log = logging.getLogger(__name__)
 
-LEAD_S = 0.16
+LEAD_S = 0.15
 """How far ahead of the clock the pump writes: the encoder's delay from PCM in to MP3 out
 (resampling to 44.1 kHz, LAME's frame and look-ahead, ffmpeg's packets), measured."""
 CHUNK = pcm_bytes(0.02)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from broadcaster.clock import Clock, system_clock
-from broadcaster.outputs.spawn import spawn
+from broadcaster.outputs.spawn import close_pipes, spawn
 from broadcaster.playout.timing import Gap, backoff
 
 log = logging.getLogger(__name__)
@@ -97,13 +97,16 @@ class LiveFeed:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._procs: list[subprocess.Popen[bytes]] = []
+        self._threads: list[threading.Thread] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/feed.pcm"
 
     def start(self) -> LiveFeed:
         for target in (self._server.serve_forever, self._relay_feed, self._pace):
-            threading.Thread(target=target, daemon=True, name="live-feed").start()
+            thread = threading.Thread(target=target, daemon=True, name="live-feed")
+            self._threads.append(thread)
+            thread.start()
         return self
 
     def stop(self) -> list[Gap]:
@@ -116,6 +119,8 @@ class LiveFeed:
         for proc in procs:
             proc.kill()
         self._server.shutdown()
+        for thread in self._threads:  # each ends once its process or its wait has
+            thread.join(5.0)
         self._server.server_close()
         return list(self.gaps)
 
@@ -133,6 +138,7 @@ class LiveFeed:
                 self._last_feed = time.monotonic()
                 self._feed.append(chunk)
             proc.wait()
+            close_pipes(proc)
             with self._lock:
                 self._procs.remove(proc)
             failures = 1 if got_any else failures + 1
@@ -158,6 +164,7 @@ class LiveFeed:
                     self._switch(True)
                 if chunk is None and self.on_standby:
                     if standby is None or standby.poll() is not None:
+                        close_pipes(standby)
                         standby = decoder(["-stream_loop", "-1", "-i", str(self.standby)])
                         with self._lock:
                             self._procs.append(standby)
@@ -173,6 +180,8 @@ class LiveFeed:
         finally:
             if standby is not None:
                 standby.kill()
+                standby.wait()
+                close_pipes(standby)
 
     def _switch(self, to_standby: bool) -> None:
         now = self.clock()

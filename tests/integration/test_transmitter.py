@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from broadcaster.db.models import AsRunLeg, Episode
 from tests.conftest import make_tone
-from tests.daemon.running import DaemonProcess, slot_in, tone_episode
+from tests.daemon.running import DaemonProcess, ffmpeg_children, slot_in, tone_episode
 from tests.fakes.graph_api import FakeGraphApi
 from tests.integration.conftest import FB_TOKEN, open_station
 from tests.integration.servers import ICECAST_PASSWORD, Icecast, Listener
@@ -71,12 +71,15 @@ def onset(samples: array[int], freq: float, after_s: float = 0.0) -> float:
     raise AssertionError(f"no {freq} Hz tone in the stream")
 
 
-def relay_watch(province: Icecast, mount: str, stop: threading.Event, seen: list[bool]) -> None:
+def relay_watch(
+    province: Icecast, mount: str, stop: threading.Event, seen: list[tuple[float, bool]]
+) -> None:
     while not stop.wait(0.25):
         try:
-            seen.append(province.mount(mount) is not None)
+            up = province.mount(mount) is not None
         except Exception:
-            seen.append(False)
+            up = False
+        seen.append((time.time(), up))
 
 
 def test_three_slots_with_gaps_one_connection_fill_between_and_a_relay_up_throughout(
@@ -100,7 +103,7 @@ def test_three_slots_with_gaps_one_connection_fill_between_and_a_relay_up_throug
     env = {"ICECAST_SOURCE_PASSWORD": ICECAST_PASSWORD, "FB_PAGE_ACCESS_TOKEN": FB_TOKEN}
     daemon = DaemonProcess(tmp_path, env, "--exit-when-idle")
     listener = Listener(icecast, tmp_path / "listener.mp3", give_up_s=120)
-    stop, relayed = threading.Event(), []
+    stop, relayed = threading.Event(), []  # type: ignore[var-annotated]
     watcher = threading.Thread(target=relay_watch, args=(relay, "/pnh.mp3", stop, relayed))
     try:
         daemon.wait_for("connected to the mount")
@@ -127,8 +130,10 @@ def test_three_slots_with_gaps_one_connection_fill_between_and_a_relay_up_throug
     [session] = [s for s in tap.media_sessions()]
     assert len(listener.sources) == 1 and listener.closed, listener.sources
     assert listener.longest_wait() < 0.5, listener.longest_wait()
-    # The province's relay kept its mount up from before the first slot to the end.
-    assert relayed and all(relayed), relayed.count(False)
+    # The province's relay kept its mount up from before the first slot to the last's end.
+    last_end = first.timestamp() + 25 * (len(tones) - 1) + 15
+    during = [up for when, up in relayed if when < last_end]
+    assert len(during) > 200 and all(during), during.count(False)
     titles = [t for t in listener.titles if t]
     assert titles[:6] == ["Sarika FM", "Slot one", "Sarika FM", "ស្លុតទីពីរ", "Sarika FM",
                           "Slot three"], titles  # fmt: skip
@@ -263,3 +268,40 @@ def onset_of_fill(samples: array[int], after_s: float) -> float:
 
 
 _ = Session  # the tap's session type, for readers
+
+
+def _process_shape(pid: int) -> tuple[int, int, int]:
+    """(threads, open descriptors, ffmpeg children) of process `pid`."""
+    threads = len(list(Path(f"/proc/{pid}/task").iterdir()))
+    fds = len(list(Path(f"/proc/{pid}/fd").iterdir()))
+    return threads, fds, len(ffmpeg_children(pid))
+
+
+def test_fifty_short_slots_leave_no_threads_descriptors_or_processes_behind(
+    tmp_path: Path, icecast: Icecast, graph: FakeGraphApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    station = open_station(tmp_path, icecast, graph)
+    config = tmp_path / "broadcaster.toml"  # Facebook to an aircheck file: no Graph API here
+    config.write_text(config.read_text().split("[facebook]")[0])
+    episode = tone_episode(station, tmp_path, 1, "Short", 440)
+    first = (datetime.now(UTC) + timedelta(seconds=6)).replace(microsecond=0)
+    starts = [first + timedelta(seconds=1.5 * i) for i in range(50)]
+    for at in starts:
+        slot_in(station, episode, 0, 1, at=at)
+    env = {"ICECAST_SOURCE_PASSWORD": ICECAST_PASSWORD}
+    daemon = DaemonProcess(tmp_path, env, "--exit-when-idle")
+    shapes = {}
+    try:
+        for k in (3, 46):  # mid-slot, the same moment of the cycle (two slots armed after it)
+            moment = starts[k] + timedelta(seconds=0.6)
+            time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
+            shapes[k] = _process_shape(daemon.pid)
+        assert daemon.wait(60) == 0, daemon.log()
+    finally:
+        daemon.stop()
+    with station.sessions() as s:
+        statuses = [r.status for r in s.scalars(select(AsRunLeg)).all()]
+    station.close()
+    assert statuses.count("aired") == 100, sorted(set(statuses))
+    assert shapes[3] == shapes[46], shapes
