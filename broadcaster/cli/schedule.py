@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -68,7 +69,12 @@ def add(
         zone, now = station.settings.zone, station.clock()
         if (at is None) == (in_ is None):
             raise BadInput("give the start with either --at TIME or --in DURATION")
-        start = parse_time(at, zone, "--at") if at else now + parse_duration(in_ or "", "--in")
+        if at:
+            start = parse_time(at, zone, "--at")
+        else:  # on a whole second, as it is shown: `--in 12s` is 12 to 13 s from now
+            start = now + parse_duration(in_ or "", "--in")
+            if start.microsecond:
+                start = start.replace(microsecond=0) + timedelta(seconds=1)
         with station.sessions.begin() as session:
             request = book.SlotRequest(
                 episode_id=episode_id,

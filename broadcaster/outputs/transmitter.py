@@ -26,7 +26,7 @@ import queue
 import subprocess
 import threading
 import time
-from array import array
+import warnings
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +40,16 @@ from broadcaster.outputs.progress import ProgressParser
 from broadcaster.outputs.source import IcecastMount
 from broadcaster.outputs.spawn import spawn
 
+with warnings.catch_warnings():  # deprecated in 3.11, kept by audioop-lts on 3.13
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
+
 log = logging.getLogger(__name__)
 
 LEAD_S = 0.15
 """How far ahead of the clock the pump writes: the encoder's delay from PCM in to MP3 out
 (resampling to 44.1 kHz, LAME's frame and look-ahead, ffmpeg's packets), measured."""
-CHUNK = pcm_bytes(0.02)
+CHUNK = pcm_bytes(0.04)
 ENCODER_DELAY_S = 0.025
 """LAME's priming delay: the MP3 bytes of PCM position p are about this much further on."""
 SILENT_DBFS = -50.0
@@ -539,11 +543,5 @@ class Transmitter:
 
 def level_dbfs(pcm: bytes) -> float:
     """The RMS level of s16 PCM in dBFS (-inf for digital silence)."""
-    samples = array("h")
-    samples.frombytes(pcm[: len(pcm) - len(pcm) % 2])
-    if not samples:
-        return -math.inf
-    step = max(1, len(samples) // 512)  # a sample every ~40 µs of a 20-ms chunk is plenty
-    picked = samples[::step]
-    mean = sum(x * x for x in picked) / len(picked)
-    return -math.inf if mean <= 0 else 10 * math.log10(mean / (32768.0**2))
+    rms = audioop.rms(pcm[: len(pcm) - len(pcm) % 2], 2)
+    return -math.inf if rms <= 0 else 20 * math.log10(rms / 32768.0)

@@ -86,11 +86,18 @@ def _air_slot(
     transmitter: Transmitter | None,
     transmitter_error: str | None,
 ) -> list[LegRecord]:
-    with station.sessions.begin() as session:
-        slot = session.get(Slot, slot_id)
+    with station.sessions.begin() as session:  # read, then let go: no transaction waits
+        slot = session.get(Slot, slot_id)  # on the Graph API
         if slot is None:
             raise LookupError(f"slot {slot_id} not found")
-        url, error = facebook_stream(station, slot.episode, slot, graph)
+        known_live_id, _ = slot.facebook_live_id, slot.episode
+        session.expunge_all()
+    url, error = facebook_stream(station, slot.episode, slot, graph)
+    with station.sessions.begin() as session:
+        if slot.facebook_live_id != known_live_id:  # made (or replaced) just now
+            stored = session.get(Slot, slot_id)
+            if stored is not None:
+                stored.facebook_live_id = slot.facebook_live_id
         feed = None
         if slot.episode.source_kind == "live":
             standby = station.settings.path(station.settings.station.standby_audio)

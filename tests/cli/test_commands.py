@@ -151,6 +151,11 @@ def test_episode_and_schedule_json_keep_their_pinned_shape(here: Path) -> None:
     soon = json.loads(ok("schedule", "add", str(live["id"]), "--in", "2h", "--json", cwd=here))
     start = datetime.fromisoformat(soon[0]["start"])
     assert abs((start - datetime.now(UTC)).total_seconds() - 7200) < 60
+    # `--in` starts on a whole second: what is stored is what is shown
+    [(kept,)] = rows(
+        here / "var" / "broadcaster.db", f"select start from slots where id = {soon[0]['id']}"
+    )
+    assert datetime.fromisoformat(str(kept)).replace(tzinfo=UTC) == start
     assert "Cancelled slot" in ok("schedule", "cancel", str(soon[0]["id"]), cwd=here)
 
 
