@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from broadcaster.db.models import AsRunLeg, Slot
 from broadcaster.schedule.times import iso_local_ms
+from broadcaster.states import LegStatus, SlotStatus
 
 
 def legs_between(
@@ -61,9 +62,11 @@ def leg_json(leg: AsRunLeg, zone: ZoneInfo) -> dict[str, Any]:
 
 def mark_missed(session: Session, now: datetime) -> list[Slot]:
     """Slots whose time passed with nobody airing them: `missed`, with a missed row per leg."""
-    overdue = session.scalars(select(Slot).where(Slot.status == "scheduled", Slot.end <= now)).all()
+    overdue = session.scalars(
+        select(Slot).where(Slot.status == SlotStatus.SCHEDULED, Slot.end <= now)
+    ).all()
     for slot in overdue:
-        slot.status = "missed"
+        slot.status = SlotStatus.MISSED
         slot.updated_at = now
         for destination in slot.destinations:
             session.add(
@@ -71,7 +74,7 @@ def mark_missed(session: Session, now: datetime) -> list[Slot]:
                     slot_id=slot.id,
                     leg=destination,
                     scheduled_start=slot.start,
-                    status="missed",
+                    status=LegStatus.MISSED,
                     cause="no daemon was on air during the slot",
                     gaps=[],
                     reconnects=0,

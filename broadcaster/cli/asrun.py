@@ -15,6 +15,7 @@ from broadcaster.cli.common import (
     time_range,
 )
 from broadcaster.schedule.times import show_local
+from broadcaster.states import LegStatus
 
 
 def asrun(
@@ -38,7 +39,7 @@ def asrun(
             began = show_local(leg.actual_start, zone)[11:] if leg.actual_start else "--"
             ended = show_local(leg.actual_end, zone)[11:] if leg.actual_end else "--"
             extra = f"  gaps {len(leg.gaps)}, reconnects {leg.reconnects}" if leg.gaps else ""
-            why = f"  ({leg.cause})" if leg.cause and leg.status != "aired" else ""
+            why = f"  ({leg.cause})" if leg.cause and leg.status != LegStatus.AIRED else ""
             typer.echo(
                 f"{leg.slot_id:>5}  {show_local(leg.scheduled_start, zone)}  {leg.leg:<8} "
                 f"{began:>8}-{ended:<8}  {leg.status:<7}{extra}{why}  {leg.slot.episode.title}"

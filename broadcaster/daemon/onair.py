@@ -32,11 +32,10 @@ from broadcaster.outputs.transmitter import Transmitter
 from broadcaster.playout import ARM_LEAD_S, SlotAiring, Timing, air_slot
 from broadcaster.playout.asrun import close_abandoned
 from broadcaster.playout.build import radio_transmitter
+from broadcaster.states import ACTIVE, SlotStatus
 from broadcaster.station import Station
 
 log = logging.getLogger(__name__)
-
-ACTIVE = ("scheduled", "on_air")
 
 
 @dataclass(frozen=True)
@@ -142,9 +141,9 @@ class Daemon:
             with self.station.sessions.begin() as session:
                 for slot_id in slot_ids:
                     slot = session.get(Slot, slot_id)
-                    if slot is None or slot.status == "cancelled" or slot.end <= now:
+                    if slot is None or slot.status == SlotStatus.CANCELLED or slot.end <= now:
                         continue
-                    slot.status = "on_air"
+                    slot.status = SlotStatus.ON_AIR
                     log.info(
                         "slot %s cut by the shutdown; a daemon started before %s resumes it",
                         slot_id,
@@ -205,7 +204,7 @@ class Daemon:
                         wanted[f"preflight-{slot.id}"] = (at, slot.id, "preflight")
             for sid, a in airing.items():  # cancelled or moved while on air: stop it
                 held = session.get(Slot, sid)
-                if held is None or held.status == "cancelled" or held.start != a.start:
+                if held is None or held.status == SlotStatus.CANCELLED or held.start != a.start:
                     log.warning("slot %s was cancelled or moved while on air: cutting it", sid)
                     a.stop.set()
         self._sync_jobs(wanted)
@@ -266,7 +265,9 @@ class Daemon:
         return False
 
     def _close_abandoned(self, session: Session, now: datetime) -> None:
-        stale = session.scalars(select(Slot).where(Slot.status == "on_air", Slot.end <= now)).all()
+        stale = session.scalars(
+            select(Slot).where(Slot.status == SlotStatus.ON_AIR, Slot.end <= now)
+        ).all()
         for slot in stale:
             if slot.id not in self._airings:
                 close_abandoned(session, slot, now)
@@ -330,7 +331,7 @@ class Daemon:
     def preflight(self, slot_id: int) -> None:
         with self.station.sessions.begin() as session:
             slot = session.get(Slot, slot_id)
-            if slot is None or slot.status != "scheduled":
+            if slot is None or slot.status != SlotStatus.SCHEDULED:
                 return
             checks = preflight.run_checks(
                 self.station.settings, session, slot, self.station.clock(), self.graph

@@ -25,6 +25,7 @@ from broadcaster.errors import BadInput, NotFound
 from broadcaster.facebook import GraphClient, prepare_live_video
 from broadcaster.outputs.causes import mask
 from broadcaster.playout.run import card_loop_for
+from broadcaster.states import ACTIVE
 
 SERVER_TIMEOUT_S = 3.0
 
@@ -47,10 +48,7 @@ def slot_to_check(session: Session, now: datetime, slot_id: int | None) -> Slot:
             raise NotFound(f"slot {slot_id} not found")
         return slot
     query = (
-        select(Slot)
-        .where(Slot.status.in_(("scheduled", "on_air")), Slot.end > now)
-        .order_by(Slot.start)
-        .limit(1)
+        select(Slot).where(Slot.status.in_(ACTIVE), Slot.end > now).order_by(Slot.start).limit(1)
     )
     slot = session.scalars(query).first()
     if slot is None:

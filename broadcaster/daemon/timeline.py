@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from broadcaster.states import ACTIVE, SlotStatus
+
 
 class Action(StrEnum):
     ARM = "arm"  # wait, then start the legs at `at`
@@ -28,10 +30,10 @@ class Cue:
 
 def cue(start: datetime, end: datetime, status: str, now: datetime, lead: timedelta) -> Cue:
     """The next step for a slot from `start` to `end` in `status`, seen at `now`."""
-    if status not in ("scheduled", "on_air"):
+    if status not in ACTIVE:
         return Cue(Action.NOTHING, now)
     if now >= end:
-        return Cue(Action.MISS if status == "scheduled" else Action.NOTHING, now)
+        return Cue(Action.MISS if status == SlotStatus.SCHEDULED else Action.NOTHING, now)
     if now >= start:
         return Cue(Action.RESUME, now, (now - start).total_seconds())
     return Cue(Action.ARM, start - lead)

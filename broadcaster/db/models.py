@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from broadcaster.states import LegStatus, SlotStatus
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -32,8 +34,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-SLOT_STATUSES = ("scheduled", "on_air", "aired", "partial", "failed", "missed", "cancelled")
-LEG_STATUSES = ("on_air", "aired", "partial", "cut", "failed", "missed")
+SLOT_STATUSES = tuple(SlotStatus)
+LEG_STATUSES = tuple(LegStatus)
 DESTINATIONS = ("radio", "facebook")
 ROLES = ("operator", "organiser")
 SCREENING_STATES = ("waiting", "on_air", "done", "dropped")
@@ -112,7 +114,7 @@ class Slot(Base):
     end: Mapped[datetime]
     destinations: Mapped[list[str]] = mapped_column(JSON)
     provinces: Mapped[list[str]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    status: Mapped[str] = mapped_column(String(12), default=SlotStatus.SCHEDULED)
     origin: Mapped[str] = mapped_column(String(200), default="cli")
     origin_key: Mapped[str | None] = mapped_column(String(200))
     repeat: Mapped[str | None] = mapped_column(String(500))

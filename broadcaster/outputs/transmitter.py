@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from broadcaster.outputs.causes import classify
+from broadcaster.outputs.causes import UNAUTHORIZED, classify
 from broadcaster.outputs.encoder import text
 from broadcaster.outputs.leg import DeadAir
 from broadcaster.outputs.pacing import BYTES_PER_S, FRAME_BYTES, PCM_FORMAT, pcm_bytes
@@ -54,6 +54,8 @@ ENCODER_DELAY_S = 0.025
 """LAME's priming delay: the MP3 bytes of PCM position p are about this much further on."""
 SILENT_DBFS = -50.0
 BACKOFF_FIRST_S, BACKOFF_CAP_S = 0.5, 4.0
+REFUSED_PASSWORD_S = 60.0
+"""After Icecast refused the password, the next try waits this long (no retry storm)."""
 NEAR_S = 2.5
 """Slots only (`continuous = false`): connected from this long before a booking to this
 long after it, so back-to-back slots share the connection."""
@@ -187,7 +189,8 @@ class Transmitter:
         self._fill_proc: subprocess.Popen[bytes] | None = None
         self._fill: PcmBuffer | None = None
         self._titles: queue.Queue[str | None] = queue.Queue()
-        self._title = station_name
+        self._title = station_name if continuous else ""
+        """The mount's title now: the station's between slots, else the programme's."""
         self._t0 = 0.0
         self._wall0 = 0.0
         self._written = 0
@@ -454,10 +457,10 @@ class Transmitter:
                         sock = self.mount.connect()
                     except OSError as exc:
                         failures += 1
-                        retry_at = time.monotonic() + min(
-                            BACKOFF_CAP_S, BACKOFF_FIRST_S * 2 ** (failures - 1)
-                        )
-                        self._down(exc)
+                        pause = min(BACKOFF_CAP_S, BACKOFF_FIRST_S * 2 ** (failures - 1))
+                        if self._down(exc) == UNAUTHORIZED:  # no retry storm on a password
+                            pause = REFUSED_PASSWORD_S
+                        retry_at = time.monotonic() + pause
                         continue
                     failures = 0
                     self._up()
@@ -493,14 +496,18 @@ class Transmitter:
         log.info("radio %s: connected to the mount", self.mount.mount)
         self._titles.put(title)  # Icecast forgets the title with the source
 
-    def _down(self, exc: OSError) -> None:
+    def _down(self, exc: OSError) -> str:
+        """Off the mount: note why (a cause of `causes.py`) and say it."""
         message = f"{exc.__class__.__name__}: {exc}"
+        cause = classify(message)
         with self._lock:
             was, self.connected = self.connected, False
-            self.error = classify(message)
+            first = self.error is None
+            self.error = cause
         self.errors.append(message)
-        if was or self.connections == 0:
-            log.warning("radio %s: off the mount (%s)", self.mount.mount, self.error)
+        if was or first:
+            log.warning("radio %s: off the mount (%s)", self.mount.mount, cause)
+        return cause
 
     def _sent(self, start: int, end: int) -> None:
         now_wall, now_mono = time.time(), time.monotonic()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from broadcaster.db.models import AsRunLeg, Slot
 from broadcaster.playout.supervise import LegRecord
 from broadcaster.playout.timing import Gap, slot_status
+from broadcaster.states import LegStatus
 
 HANDOVER_CAUSE = "daemon restarted"
 
@@ -74,8 +75,8 @@ def joined(earlier: Earlier | None, rec: LegRecord, cause: str = HANDOVER_CAUSE)
         handover = [Gap(seen, rec.actual_start, cause)]
     gaps = _merge([*before, *handover, *own])
     status = rec.status
-    if status in ("aired", "failed"):
-        status = "partial"
+    if status in (LegStatus.AIRED, LegStatus.FAILED):
+        status = LegStatus.PARTIAL
     return replace(
         rec,
         actual_start=earlier.actual_start,
@@ -134,7 +135,7 @@ def record_legs(
         row.status = rec.status
         row.cause = rec.cause
         row.aircheck_path = rec.aircheck_path
-        if rec.status != "on_air":
+        if rec.status != LegStatus.ON_AIR:
             row.confirmed_at = rec.actual_end
         elif own.actual_start is not None and not (own.gaps and own.gaps[-1].end is None):
             row.confirmed_at = now
@@ -153,7 +154,7 @@ def close_abandoned(session: Session, slot: Slot, now: datetime) -> None:
     rows = session.scalars(select(AsRunLeg).where(AsRunLeg.slot_id == slot.id)).all()
     statuses = []
     for row in rows:
-        if row.status == "on_air":
+        if row.status == LegStatus.ON_AIR:
             seen = row.confirmed_at or row.actual_start
             gaps = [_gap(g) for g in row.gaps]
             if seen is not None and seen < slot.end:
@@ -162,7 +163,7 @@ def close_abandoned(session: Session, slot: Slot, now: datetime) -> None:
                 gap.end = gap.end or slot.end
             row.gaps = [g.as_json() for g in _merge(gaps)]
             row.actual_end = seen
-            row.status = "partial" if row.actual_start is not None else "missed"
+            row.status = LegStatus.PARTIAL if row.actual_start is not None else LegStatus.MISSED
             row.cause = row.cause or "no daemon was on air"
         statuses.append(row.status)
     slot.status = slot_status(statuses)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from broadcaster.config import Settings
 from broadcaster.db.models import Episode, Slot
 from broadcaster.outputs import AircheckLeg, RtmpLeg
+from broadcaster.outputs.late import Destination, LateLeg
 from broadcaster.outputs.leg import Output
 from broadcaster.outputs.radio import RadioLeg
 from broadcaster.outputs.source import IcecastMount
@@ -110,26 +111,34 @@ def facebook_leg(
     source: Source,
     *,
     card_loop: Path | None,
-    stream_url: str | None,
+    stream_url: str | None = None,
     error: str | None = None,
+    destination: Destination | None = None,
 ) -> LegPlan:
-    """The Facebook leg: RTMP to `stream_url` (from the Graph API), or why it cannot air."""
+    """The Facebook leg: RTMP to `stream_url`, or to the URL `destination` gets from the
+    Graph API while the slot airs (the leg joins when it comes), or why it cannot air."""
     if settings.facebook is None:
         return _aircheck(settings, slot, "facebook", source, 128)
-    if error is not None or stream_url is None:
-        return LegPlan("facebook", None, "rtmp", error or "facebook: no live video was created")
     if card_loop is None or not card_loop.is_file():
         return LegPlan("facebook", None, "rtmp", f"facebook: title card video {card_loop} missing")
-    output = RtmpLeg(
-        "facebook",
-        source.input,
-        url=stream_url,
-        card_loop=card_loop,
-        live=source.live,
-        relay=source.relay,
-        input_format=source.input_format,
-    )
-    return LegPlan("facebook", output, "rtmp")
+    if destination is None and (error is not None or stream_url is None):
+        return LegPlan("facebook", None, "rtmp", error or "facebook: no live video was created")
+
+    def rtmp(url: str) -> RtmpLeg:
+        return RtmpLeg(
+            "facebook",
+            source.input,
+            url=url,
+            card_loop=card_loop,
+            live=source.live,
+            relay=source.relay,
+            input_format=source.input_format,
+        )
+
+    if destination is not None:
+        return LegPlan("facebook", LateLeg("facebook", "rtmp", destination, rtmp), "rtmp")
+    assert stream_url is not None
+    return LegPlan("facebook", rtmp(stream_url), "rtmp")
 
 
 def _aircheck(settings: Settings, slot: Slot, leg: str, source: Source, kbps: int) -> LegPlan:
@@ -154,6 +163,7 @@ def slot_plan(
     card_loop: Path | None = None,
     facebook_url: str | None = None,
     facebook_error: str | None = None,
+    facebook: Destination | None = None,
     relay: str | None = None,
     transmitter: Transmitter | None = None,
     transmitter_error: str | None = None,
@@ -172,6 +182,7 @@ def slot_plan(
                 card_loop=card_loop,
                 stream_url=facebook_url,
                 error=facebook_error,
+                destination=facebook,
             )
             legs.append(leg)
     return SlotPlan(start=slot.start, end=slot.end, media_s=source.media_s, legs=legs)

@@ -7,20 +7,26 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from broadcaster.db.models import Episode, Slot
 from broadcaster.facebook import GraphClient, GraphError, client_for, prepare_live_video
+from broadcaster.outputs.late import Destination
 from broadcaster.outputs.transmitter import Transmitter
 from broadcaster.playout.asrun import earlier_runs, record_legs
 from broadcaster.playout.build import radio_transmitter, slot_plan
 from broadcaster.playout.live import LiveFeed
 from broadcaster.playout.slot import SlotAiring
 from broadcaster.playout.supervise import LegRecord, Timing
+from broadcaster.states import LegStatus
 from broadcaster.station import Station
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 1.0
 """How often the as-run rows of a slot on air are refreshed (`confirmed_at`)."""
+RESOLVE_WAIT_S = 30.0
+"""How long a slot that has ended waits for a Graph API that has not answered yet."""
 
 
 def card_loop_for(episode: Episode) -> Path | None:
@@ -90,14 +96,19 @@ def _air_slot(
         slot = session.get(Slot, slot_id)  # on the Graph API
         if slot is None:
             raise LookupError(f"slot {slot_id} not found")
-        known_live_id, _ = slot.facebook_live_id, slot.episode
+        _ = slot.episode
         session.expunge_all()
-    url, error = facebook_stream(station, slot.episode, slot, graph)
+    facebook, resolver = None, None
+    if station.settings.facebook is not None and "facebook" in slot.destinations:
+        facebook = Destination()  # asked beside the legs: the radio never waits for it
+        resolver = threading.Thread(
+            target=_resolve_facebook,
+            args=(station, slot_id, graph, facebook),
+            name=f"graph-slot-{slot_id}",
+            daemon=True,
+        )
+        resolver.start()
     with station.sessions.begin() as session:
-        if slot.facebook_live_id != known_live_id:  # made (or replaced) just now
-            stored = session.get(Slot, slot_id)
-            if stored is not None:
-                stored.facebook_live_id = slot.facebook_live_id
         feed = None
         if slot.episode.source_kind == "live":
             standby = station.settings.path(station.settings.station.standby_audio)
@@ -108,8 +119,7 @@ def _air_slot(
                 slot.episode,
                 slot,
                 card_loop=card_loop or card_loop_for(slot.episode),
-                facebook_url=url,
-                facebook_error=error,
+                facebook=facebook,
                 relay=feed.url if feed else None,
                 transmitter=transmitter,
                 transmitter_error=transmitter_error,
@@ -118,7 +128,6 @@ def _air_slot(
             if feed is not None:
                 feed.stop()
             raise
-        live_id = slot.facebook_live_id
         earlier = earlier_runs(session, slot_id)
     airing = SlotAiring(plan, station.clock, stop, timing).start()
     with station.sessions.begin() as session:
@@ -132,19 +141,60 @@ def _air_slot(
         with station.sessions.begin() as session:
             record_legs(session, slot_id, airing.records(), station.clock(), earlier)
     records = airing.wait()
-    if airing.abandoned:
-        if feed is not None:
-            feed.stop()
-        return records
     if feed is not None:
         feed.stop()
-        for rec in records:
-            add_standby_gaps(rec, feed)
-    with station.sessions.begin() as session:
-        record_legs(session, slot_id, records, station.clock(), earlier)
-    if live_id and error is None:
-        _end_live_video(station, live_id, graph)
+    if not airing.abandoned:
+        if feed is not None:
+            for rec in records:
+                add_standby_gaps(rec, feed)
+        with station.sessions.begin() as session:
+            record_legs(session, slot_id, records, station.clock(), earlier)
+    if resolver is not None and facebook is not None:
+        resolver.join(RESOLVE_WAIT_S)
+        if resolver.is_alive():
+            log.warning("slot %s: the Graph API has still not answered", slot_id)
+        elif facebook.video_id and facebook.error is None and not airing.abandoned:
+            _end_live_video(station, facebook.video_id, graph)
     return records
+
+
+def _resolve_facebook(
+    station: Station, slot_id: int, graph: GraphClient | None, facebook: Destination
+) -> None:
+    """Runs on its own thread: `facebook` gets the stream URL or why there is none."""
+    url, error, video_id = None, None, None
+    try:
+        url, error, video_id = _live_video(station, slot_id, graph)
+    except Exception as exc:  # the radio must not care; the leg says why it is off air
+        error = f"facebook: the live video could not be prepared: {type(exc).__name__}"
+        log.exception("slot %s: the live video could not be prepared", slot_id)
+    finally:
+        facebook.set(url, error, video_id)
+
+
+def _live_video(
+    station: Station, slot_id: int, graph: GraphClient | None
+) -> tuple[str | None, str | None, str | None]:
+    """(stream URL, error, live video id): made at pre-flight, or now, and kept on the slot.
+
+    With its own copy of the slot: no transaction is open while the Graph API is asked."""
+    with station.sessions.begin() as session:
+        slot = session.get(Slot, slot_id)
+        if slot is None:
+            return None, f"facebook: slot {slot_id} is gone", None
+        known, _ = slot.facebook_live_id, slot.episode
+        session.expunge_all()
+    url, error = facebook_stream(station, slot.episode, slot, graph)
+    if slot.facebook_live_id != known:  # made (or replaced) just now: keep it
+        try:
+            with station.sessions.begin() as session:
+                stored = session.get(Slot, slot_id)
+                if stored is not None:
+                    stored.facebook_live_id = slot.facebook_live_id
+        except SQLAlchemyError as exc:
+            log.warning("slot %s: live video %s not stored: %s", slot_id,
+                        slot.facebook_live_id, exc)  # fmt: skip
+    return url, error, slot.facebook_live_id
 
 
 def add_standby_gaps(rec: LegRecord, feed: LiveFeed) -> None:
@@ -154,8 +204,8 @@ def add_standby_gaps(rec: LegRecord, feed: LiveFeed) -> None:
     standby = feed.gaps_between(rec.actual_start, rec.actual_end)
     if standby:
         rec.gaps = sorted([*rec.gaps, *standby], key=lambda g: g.start)
-        if rec.status == "aired":
-            rec.status = "partial"
+        if rec.status == LegStatus.AIRED:
+            rec.status = LegStatus.PARTIAL
         rec.cause = rec.cause or standby[0].cause
 
 

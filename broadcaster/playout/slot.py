@@ -12,6 +12,7 @@ from broadcaster.clock import Clock, system_clock
 from broadcaster.outputs.leg import Output
 from broadcaster.playout.supervise import LegRecord, LegSupervisor, Timing
 from broadcaster.playout.timing import Gap
+from broadcaster.states import LegStatus
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def _failed_record(leg: LegPlan, plan: SlotPlan) -> LegRecord:
         target=leg.target,
         scheduled_start=plan.start,
         gaps=[Gap(start=plan.start, end=plan.end, cause=cause)],
-        status="failed",
+        status=LegStatus.FAILED,
         cause=cause,
     )
 

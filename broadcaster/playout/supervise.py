@@ -26,6 +26,7 @@ from broadcaster.playout.timing import (
     leg_status,
     segment_at,
 )
+from broadcaster.states import LegStatus
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class LegRecord:
     actual_end: datetime | None = None
     gaps: list[Gap] = field(default_factory=list)
     reconnects: int = 0
-    status: str = "on_air"
+    status: str = LegStatus.ON_AIR
     cause: str | None = None
     aircheck_path: str | None = None
     attempts: int = 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from broadcaster.outputs.leg import FADE_S, Segment
+from broadcaster.states import EMPTY_HANDED, LegStatus, SlotStatus
 
 LEG_DONE, LEG_FAILED, LEG_CUT = "done", "failed", "cut"
 CLIP_S = 0.5
@@ -61,25 +62,25 @@ def leg_status(outcome: str, actual_start: datetime | None, gaps: Iterable[Gap])
     """The as-run status of a leg from how it ended, whether it aired, and its gaps."""
     gaps = list(gaps)
     if outcome == LEG_CUT:
-        return "cut"
+        return LegStatus.CUT
     if actual_start is None:
-        return "failed" if outcome == LEG_FAILED or gaps else "missed"
+        return LegStatus.FAILED if outcome == LEG_FAILED or gaps else LegStatus.MISSED
     if outcome == LEG_FAILED or gaps:
-        return "partial"
-    return "aired"
+        return LegStatus.PARTIAL
+    return LegStatus.AIRED
 
 
 def slot_status(leg_statuses: Iterable[str]) -> str:
     """The slot's status from its legs: aired, partial, failed or missed (a cut slot is partial)."""
     statuses = list(leg_statuses)
     if not statuses:
-        return "missed"
-    if all(s == "aired" for s in statuses):
-        return "aired"
-    if all(s == "missed" for s in statuses):
-        return "missed"
-    if all(s in ("failed", "missed") for s in statuses):
-        return "failed"
-    if any(s == "on_air" for s in statuses):
-        return "on_air"
-    return "partial"
+        return SlotStatus.MISSED
+    if all(s == LegStatus.AIRED for s in statuses):
+        return SlotStatus.AIRED
+    if all(s == LegStatus.MISSED for s in statuses):
+        return SlotStatus.MISSED
+    if all(s in EMPTY_HANDED for s in statuses):
+        return SlotStatus.FAILED
+    if any(s == LegStatus.ON_AIR for s in statuses):
+        return SlotStatus.ON_AIR
+    return SlotStatus.PARTIAL

@@ -36,6 +36,7 @@ from broadcaster.schedule.book import (
 from broadcaster.schedule.file import EpisodeEntry, ScheduleFile, SlotEntry, parse_schedule
 from broadcaster.schedule.overlaps import Booking, clashes
 from broadcaster.schedule.times import show_local
+from broadcaster.states import SlotStatus
 from broadcaster.station import Station
 
 
@@ -348,9 +349,11 @@ def _diff(
             else:
                 to_add.append(want)
                 plan.added.append(when)
-        elif slot.status not in ("scheduled", "cancelled") or slot.start <= now:
+        elif slot.status not in (SlotStatus.SCHEDULED, SlotStatus.CANCELLED) or slot.start <= now:
             plan.kept.append(f"{when} ({slot.status})")
-        elif slot.status == "scheduled" and _same(slot, want, episode_ids.get(want.episode_key)):
+        elif slot.status == SlotStatus.SCHEDULED and _same(
+            slot, want, episode_ids.get(want.episode_key)
+        ):
             plan.unchanged += 1
         elif want.start <= now:
             past(key, want, when)
@@ -361,7 +364,7 @@ def _diff(
         s
         for s in by_key.values()
         if (s.origin_key not in wanted or s.origin_key in left_out)
-        and s.status == "scheduled"
+        and s.status == SlotStatus.SCHEDULED
         and s.start > now
     ]
     plan.cancelled.extend(
@@ -413,7 +416,7 @@ def _write(
                 end=want.end,
                 destinations=list(want.destinations),
                 provinces=list(want.provinces),
-                status="scheduled",
+                status=SlotStatus.SCHEDULED,
                 origin=origin,
                 origin_key=want.key,
                 repeat=want.repeat,
@@ -425,9 +428,9 @@ def _write(
         slot.episode_id = ids[want.episode_key]
         slot.start, slot.end = want.start, want.end
         slot.destinations, slot.provinces = list(want.destinations), list(want.provinces)
-        slot.repeat, slot.status, slot.updated_at = want.repeat, "scheduled", now
+        slot.repeat, slot.status, slot.updated_at = want.repeat, SlotStatus.SCHEDULED, now
     for slot in to_cancel:
-        slot.status, slot.updated_at = "cancelled", now
+        slot.status, slot.updated_at = SlotStatus.CANCELLED, now
     session.flush()
 
 

@@ -21,9 +21,7 @@ from broadcaster.errors import BadInput, Conflict, NotFound
 from broadcaster.schedule.overlaps import Booking, clashes
 from broadcaster.schedule.recurrence import expand
 from broadcaster.schedule.times import iso_local, show_local
-
-OCCUPYING = ("scheduled", "on_air", "aired", "partial", "failed", "missed")
-"""Statuses whose slot still holds its time on its destinations (all but cancelled)."""
+from broadcaster.states import ACTIVE, OCCUPYING, SlotStatus
 
 
 @dataclass(frozen=True)
@@ -145,7 +143,7 @@ def add_slots(
             end=s + length,
             destinations=list(request.destinations),
             provinces=list(provinces),
-            status="scheduled",
+            status=SlotStatus.SCHEDULED,
             origin=origin,
             repeat=request.repeat,
             created_at=now,
@@ -169,16 +167,16 @@ def cancel_slot(session: Session, slot_id: int, zone: ZoneInfo, now: datetime) -
     """Cancel a slot still to come or on air (the daemon cuts it, or will not resume it);
     returns (slot, changed). Aired history cannot be cancelled."""
     slot = get_slot(session, slot_id)
-    if slot.status == "cancelled":
+    if slot.status == SlotStatus.CANCELLED:
         return slot, False
-    if slot.status not in ("scheduled", "on_air"):
+    if slot.status not in ACTIVE:
         raise BadInput(
             f"{describe(slot, zone)} is {slot.status}; only slots to come or on air can be "
             "cancelled"
         )
     if slot.end <= now:
         raise BadInput(f"{describe(slot, zone)} is already over")
-    slot.status = "cancelled"
+    slot.status = SlotStatus.CANCELLED
     slot.updated_at = now
     return slot, True
 
@@ -195,7 +193,7 @@ def list_slots(
     if end is not None:
         query = query.where(Slot.start < end)
     if not include_cancelled:
-        query = query.where(Slot.status != "cancelled")
+        query = query.where(Slot.status != SlotStatus.CANCELLED)
     return session.scalars(query).all()
 
 

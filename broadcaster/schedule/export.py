@@ -12,6 +12,7 @@ from icalendar import Calendar, Event
 
 from broadcaster.db.models import Slot
 from broadcaster.schedule.book import slot_json
+from broadcaster.states import SlotStatus
 
 CSV_COLUMNS = ["id", "episode_id", "title", "start", "end", "destinations", "provinces", "status"]
 
@@ -56,7 +57,7 @@ def to_ics(slots: Sequence[Slot], zone: ZoneInfo, station: str) -> str:
         if slot.episode.partners:
             details.insert(0, f"Partners: {', '.join(slot.episode.partners)}")
         event.add("description", "\n".join(details))
-        event.add("status", "CANCELLED" if slot.status == "cancelled" else "CONFIRMED")
+        event.add("status", "CANCELLED" if slot.status == SlotStatus.CANCELLED else "CONFIRMED")
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical().decode("utf-8")

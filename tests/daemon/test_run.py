@@ -157,7 +157,8 @@ def check_resumed(station_dir: Path, slot_id: int, start: datetime, stopped: dat
         assert abs(aired_before - (gap_start - start).total_seconds()) < 1.0
         # What the listener heard after the gap is the slot where it then was: the offset.
         heard_from = episode_position(second_run, slot_s)
-        assert abs(heard_from - (gap_end - start).total_seconds()) < 0.3, (leg, heard_from)
+        # (an aircheck's start is read from ffmpeg's heartbeat: loose on a loaded machine)
+        assert abs(heard_from - (gap_end - start).total_seconds()) < 0.75, (leg, heard_from)
         assert abs(probe(second_run).duration_s - (slot_s - heard_from)) < 1.0
 
 

@@ -156,6 +156,9 @@ class FakeGraphApi:
         self.videos: dict[str, Video] = {}
         self.requests: list[Seen] = []
         self.failures: list[Failure] = []
+        self.delay_s = 0.0
+        """Each answer comes this late (a slow Graph API); `hang()` makes it never come."""
+        self._hung = threading.Event()
         self._next = 1000
         self._lock = threading.RLock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -208,6 +211,10 @@ class FakeGraphApi:
                 )
 
     # -- request handling ---------------------------------------------------------------
+    def hang(self) -> None:
+        """From now on every request is accepted and never answered."""
+        self._hung.set()
+
     def handle(self, seen: Seen) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.requests.append(seen)
@@ -493,6 +500,11 @@ def _handler(fake: FakeGraphApi) -> type[BaseHTTPRequestHandler]:
                 form={k: v[-1] for k, v in parse_qs(body).items()},
                 headers={k.lower(): v for k, v in self.headers.items()},
             )
+            if fake._hung.is_set():  # accepts the connection, never answers (until closed)
+                fake._closed.wait(3600)
+                return
+            if fake.delay_s:
+                time.sleep(fake.delay_s)
             status, answer = fake.handle(seen)
             data = json.dumps(answer).encode()
             self.send_response(status)

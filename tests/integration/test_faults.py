@@ -6,16 +6,26 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from broadcaster.db.models import AsRunLeg, Slot
-from broadcaster.playout import LegRecord, SlotAiring, air_slot
+from broadcaster.facebook import GraphClient
+from broadcaster.outputs.late import WAITING
+from broadcaster.playout import ARM_LEAD_S, LegRecord, SlotAiring, air_slot
 from broadcaster.station import Station
 from tests.fakes.graph_api import FakeGraphApi
-from tests.integration.conftest import Media, add_slot, ffprobe_duration, open_station
-from tests.integration.servers import Icecast, NginxRtmp
+from tests.integration.conftest import (
+    FB_TOKEN,
+    Media,
+    add_slot,
+    ffprobe_duration,
+    open_station,
+)
+from tests.integration.servers import Icecast, NginxRtmp, on_air_at_server
+from tests.integration.tap import Tap
 
 SLOT_S = 18
 DOWN_AT, UP_AT = 5.0, 8.0
@@ -130,3 +140,57 @@ def test_an_expired_facebook_token_fails_only_the_facebook_leg(
     assert stored_cause == facebook.cause and "EAAB-expired" not in stored_cause
     assert len(graph.requests) == 1 and graph.videos == {}
     assert nginx.recordings("FB-") == []
+
+
+def test_a_graph_api_that_never_answers_does_not_delay_the_radio(
+    tmp_path: Path,
+    media: Media,
+    icecast: Icecast,
+    nginx: NginxRtmp,
+    graph: FakeGraphApi,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Accepts connections, never answers: the radio's first audio reaches Icecast on the
+    start; the Facebook leg's as-run row says why it never came."""
+    monkeypatch.chdir(tmp_path)
+    tap = Tap(icecast.port, rtmp=False)
+    through_tap = SimpleNamespace(url=lambda: f"http://127.0.0.1:{tap.port}/sarika.mp3")
+    station = open_station(tmp_path, through_tap, graph)  # type: ignore[arg-type]
+    graph.hang()
+    client = GraphClient(graph.base_url, FB_TOKEN, timeout=2.0, attempts=2, wait_first_s=0.5)
+    try:
+        slot_id = add_slot(station, media, seconds=8, episode_s=8)
+        radio, facebook = air_slot(station, slot_id, card_loop=media.card_loop, graph=client)
+    finally:
+        station.close()
+        tap.close()
+    assert radio.status == "aired" and radio.gaps == []
+    (session,) = tap.media_sessions()
+    first, _ = on_air_at_server(session, tmp_path, 64)
+    assert abs(first - radio.scheduled_start.timestamp()) < 0.05
+    assert facebook.status == "failed" and facebook.actual_start is None
+    (gap,) = facebook.gaps
+    assert gap.cause == WAITING and gap.start == facebook.scheduled_start
+    assert facebook.cause is not None and "timed out" in facebook.cause.lower()
+    assert nginx.recordings("FB-") == []
+
+
+def test_a_slow_graph_api_lets_facebook_join_late(
+    on_air_station: Station, media: Media, icecast: Icecast, nginx: NginxRtmp, graph: FakeGraphApi
+) -> None:
+    """The live video's URL comes 3 s after the start: the radio is on air on time, the
+    Facebook leg joins when it comes, the gap before logged with its cause."""
+    slot_id = add_slot(on_air_station, media, seconds=12, lead_s=1.5)
+    graph.delay_s = 3.0 + ARM_LEAD_S  # asked about ARM_LEAD_S before the start
+    radio, facebook = air_slot(on_air_station, slot_id, card_loop=media.card_loop)
+    assert radio.status == "aired" and radio.gaps == []
+    assert radio.actual_start is not None
+    assert abs((radio.actual_start - radio.scheduled_start).total_seconds()) < 0.1
+    assert facebook.status == "partial" and facebook.actual_start is not None
+    (gap,) = facebook.gaps
+    assert gap.cause == WAITING and gap.start == facebook.scheduled_start
+    late = (facebook.actual_start - facebook.scheduled_start).total_seconds()
+    assert 2.5 < late < 3.0 + 4.0 + 1.5, late  # the URL at 3 s, then at most one back-off
+    (video_id,) = graph.videos
+    (recording,) = nginx.recordings(f"FB-{video_id}")
+    assert abs(ffprobe_duration(recording) - (12 - late)) < 1.5
