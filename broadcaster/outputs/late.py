@@ -10,12 +10,15 @@ at the offset where it then is.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from broadcaster.outputs.leg import DeadAir, Health, Output, Segment
 
 WAITING = "facebook: waiting for the Graph API (the live video's stream URL)"
+CONNECT_S = 1.0
+"""A leg started ahead waits for its URL until this long before its instant (to connect)."""
 
 
 class Destination:
@@ -61,6 +64,10 @@ class LateLeg:
         return None
 
     def start(self, segment: Segment, at: float | None = None) -> None:
+        """Started ahead of `at` (primed), it waits for the URL while there is time left to
+        connect (`CONNECT_S`); without one by then it fails, saying why."""
+        if at is not None and not self.destination.known():
+            self.destination.wait(max(0.0, at - CONNECT_S - time.time()))
         if self._why_not() is not None:
             return
         if self._leg is None:

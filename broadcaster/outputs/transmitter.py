@@ -46,7 +46,7 @@ with warnings.catch_warnings():  # deprecated in 3.11, kept by audioop-lts on 3.
 
 log = logging.getLogger(__name__)
 
-LEAD_S = 0.15
+LEAD_S = 0.16
 """How far ahead of the clock the pump writes: the encoder's delay from PCM in to MP3 out
 (resampling to 44.1 kHz, LAME's frame and look-ahead, ffmpeg's packets), measured."""
 CHUNK = pcm_bytes(0.04)

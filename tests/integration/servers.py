@@ -377,7 +377,8 @@ def on_air_at_server(session: Any, folder: Path, bitrate_kbps: int) -> tuple[flo
     path.write_bytes(bytes(session.body))
     first, last = sounding(path)
     rate = bitrate_kbps * 125  # constant bit rate: bytes per second of stream
-    return session.arrived(int(first * rate)), session.arrived(int(last * rate))
+    end = len(session.body) - 1  # the last sound may be in the very last frame
+    return session.arrived(min(int(first * rate), end)), session.arrived(min(int(last * rate), end))
 
 
 def sounds_at_server(
