@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import subprocess
@@ -16,6 +15,7 @@ from broadcaster.audio.probe import probe
 from broadcaster.db.models import Episode, Slot
 from broadcaster.station import Station
 from tests.conftest import REPO, make_tone
+from tests.listening import pcm, power
 
 
 class DaemonProcess:
@@ -115,6 +115,11 @@ def tone_episode(
 ) -> int:
     """An episode whose rendition is a real tone MP3 (no preparation, to keep tests short)."""
     media = make_tone(folder / f"tone-{freq}-{seconds:g}s-{len(title)}.mp3", seconds, freq)
+    return episode_of(station, media, title)
+
+
+def episode_of(station: Station, media: Path, title: str) -> int:
+    """An episode row whose rendition is `media` as it is."""
     with station.sessions.begin() as session:
         ep = Episode(
             title=title,
@@ -165,7 +170,6 @@ def sleep_until(moment: datetime) -> None:
 
 STEP_BASE_HZ, STEP_HZ = 400, 100
 """A stepped tone: second k of the episode is a tone of STEP_BASE_HZ + k * STEP_HZ."""
-RATE = 16000
 
 
 def stepped_episode(station: Station, folder: Path, seconds: int, title: str = "Steps") -> int:
@@ -178,53 +182,18 @@ def stepped_episode(station: Station, folder: Path, seconds: int, title: str = "
          f"aevalsrc={expr}:s=44100:d={seconds}", "-ac", "1", "-b:a", "64k", str(path)],
         check=True,
     )  # fmt: skip
-    with station.sessions.begin() as session:
-        ep = Episode(
-            title=title,
-            source_kind="file",
-            source=str(path),
-            media_path=str(path),
-            duration_s=probe(path).duration_s,
-            partners=[],
-            created_at=datetime.now(UTC),
-        )
-        session.add(ep)
-        session.flush()
-        return ep.id
-
-
-def _pcm(path: Path) -> array[int]:
-    raw = subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-i", str(path), "-ac", "1", "-ar", str(RATE),
-         "-f", "s16le", "-"],
-        capture_output=True,
-        check=True,
-    ).stdout  # fmt: skip
-    samples = array("h")
-    samples.frombytes(raw)
-    return samples
-
-
-def _power(samples: array[int], start: int, size: int, freq: float) -> float:
-    """Goertzel: the power of `freq` in samples[start:start+size]."""
-    coeff = 2 * math.cos(2 * math.pi * freq / RATE)
-    s1 = s2 = 0.0
-    for x in samples[start : start + size]:
-        s1, s2 = x + coeff * s1 - s2, s1
-    return s1 * s1 + s2 * s2 - coeff * s1 * s2
+    return episode_of(station, path, title)
 
 
 def _step(samples: array[int], at_s: float, steps: int, window_s: float = 0.04) -> int:
-    size = int(window_s * RATE)
-    start = int(at_s * RATE)
-    powers = [_power(samples, start, size, STEP_BASE_HZ + k * STEP_HZ) for k in range(steps)]
+    powers = [power(samples, at_s, STEP_BASE_HZ + k * STEP_HZ, window_s) for k in range(steps)]
     return max(range(steps), key=powers.__getitem__)
 
 
 def episode_position(recording: Path, steps: int) -> float:
     """Where in a stepped episode (seconds) the recording begins: the step heard at its start,
     and how far into the recording the next step begins (found to 10 ms)."""
-    samples = _pcm(recording)
+    samples = pcm(recording)
     first = _step(samples, 0.1, steps)
     at = 0.1
     while at < 2.5:

@@ -21,6 +21,7 @@ from typing import Any
 import requests
 
 from broadcaster.local_icecast import icecast_config
+from tests.listening import RATE, pcm
 
 ICECAST_PASSWORD = "srcpass"
 NGINX_RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
@@ -355,19 +356,12 @@ def loud_seconds(
 
 
 def sounding(path: Path, threshold: int = 64) -> tuple[float, float]:
-    """(first, last) second of a recording where there is sound, not silence (16 kHz)."""
-    raw = subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-i", str(path), "-ac", "1", "-ar", "16000",
-         "-f", "s16le", "-"],
-        capture_output=True,
-        check=True,
-    ).stdout  # fmt: skip
-    samples = array("h")
-    samples.frombytes(raw)
+    """(first, last) second of a recording where there is sound, not silence."""
+    samples = pcm(path)
     loud = [i for i, x in enumerate(samples) if abs(x) > threshold]
     if not loud:
         raise AssertionError(f"{path} is silent")
-    return loud[0] / 16000, loud[-1] / 16000
+    return loud[0] / RATE, loud[-1] / RATE
 
 
 def on_air_at_server(session: Any, folder: Path, bitrate_kbps: int) -> tuple[float, float]:

@@ -9,7 +9,6 @@ standby and logged. No process's command line holds the source password.
 
 from __future__ import annotations
 
-import math
 import subprocess
 import threading
 import time
@@ -27,34 +26,12 @@ from tests.fakes.graph_api import FakeGraphApi
 from tests.integration.conftest import FB_TOKEN, open_station
 from tests.integration.servers import ICECAST_PASSWORD, Icecast, Listener
 from tests.integration.tap import Session, Tap
+from tests.listening import RATE, pcm, power
 
 pytestmark = pytest.mark.timeout(240)
 
 KBPS = 64
 FILL_HZ = 300
-RATE = 16000
-
-
-def pcm(path: Path) -> array[int]:
-    raw = subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-i", str(path), "-ac", "1", "-ar", str(RATE),
-         "-f", "s16le", "-"],
-        capture_output=True,
-        check=True,
-    ).stdout  # fmt: skip
-    samples = array("h")
-    samples.frombytes(raw)
-    return samples
-
-
-def power(samples: array[int], at_s: float, freq: float, window_s: float = 0.02) -> float:
-    """Goertzel: how much of `freq` there is in the window at `at_s`."""
-    start, size = int(at_s * RATE), int(window_s * RATE)
-    coeff = 2 * math.cos(2 * math.pi * freq / RATE)
-    s1 = s2 = 0.0
-    for x in samples[start : start + size]:
-        s1, s2 = x + coeff * s1 - s2, s1
-    return s1 * s1 + s2 * s2 - coeff * s1 * s2
 
 
 def onset(samples: array[int], freq: float, after_s: float = 0.0) -> float:
