@@ -46,10 +46,11 @@ with warnings.catch_warnings():  # deprecated in 3.11, kept by audioop-lts on 3.
 
 log = logging.getLogger(__name__)
 
-LEAD_S = 0.16
+LEAD_S = 0.10
 """How far ahead of the clock the pump writes: the encoder's delay from PCM in to MP3 out
 (resampling to 44.1 kHz, LAME's frame and look-ahead, ffmpeg's packets), measured."""
-CHUNK = pcm_bytes(0.04)
+CHUNK = pcm_bytes(0.1)
+"""The pump's step: 100 ms of PCM a write (the encoder frames it; fewer wake-ups)."""
 ENCODER_DELAY_S = 0.025
 """LAME's priming delay: the MP3 bytes of PCM position p are about this much further on."""
 SILENT_DBFS = -50.0
@@ -344,12 +345,14 @@ class Transmitter:
         sink = encoder.stdin
         try:
             while not self._stopping.is_set():
+                # A chunk goes in when its first sample is due (LEAD_S ahead): the encoder
+                # sends as it gets, so a slot's first sample leaves on its instant.
                 due = pcm_bytes(time.monotonic() - self._t0 + LEAD_S)
-                if self._written + CHUNK > due:
-                    wait = (self._written + CHUNK - due) / BYTES_PER_S
-                    self._stopping.wait(min(0.02, max(0.001, wait)))
+                if self._written > due:
+                    self._stopping.wait(max(0.001, (self._written - due) / BYTES_PER_S))
                     continue
-                data = self._next_chunk(min(due - self._written, pcm_bytes(0.5)))
+                size = min(max(CHUNK, due - self._written), pcm_bytes(0.5))
+                data = self._next_chunk(size)
                 sink.write(data)
                 sink.flush()
                 self._written += len(data)
