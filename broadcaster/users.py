@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from broadcaster.db.models import ROLES, User
-from broadcaster.errors import BadInput
+from broadcaster.errors import BadInput, NotFound
 
 _NAME = re.compile(r"^[\w.@-]{1,100}$")
 
@@ -48,3 +49,17 @@ def user_for_token(session: Session, token: str) -> User | None:
     if user is not None and hmac.compare_digest(user.token_hash, wanted):
         return user
     return None
+
+
+def all_users(session: Session) -> Sequence[User]:
+    return session.scalars(select(User).order_by(User.name)).all()
+
+
+def revoke_user(session: Session, name: str) -> User:
+    """Delete the user: their token stops working at once (pages' sessions too)."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"name: no user called {name!r} (see `user list`)")
+    session.delete(user)
+    session.flush()
+    return user

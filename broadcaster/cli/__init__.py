@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from broadcaster.cli import asrun, daemon, episode, schedule, setup, user
+from broadcaster.cli import asrun, daemon, episode, schedule, setup, user, web
 from broadcaster.cli.common import CliState
 from broadcaster.errors import BadInput, NotReady
 
@@ -33,6 +33,7 @@ app.command("demo")(setup.demo)
 app.command("asrun")(asrun.asrun)
 app.command("run")(daemon.run)
 app.command("preflight")(daemon.preflight)
+app.command("web")(web.web)
 
 
 @app.callback()

@@ -34,7 +34,9 @@ def setup_logging() -> None:
 
 def run(
     ctx: typer.Context,
-    no_web: Annotated[bool, typer.Option("--no-web", help="Do not serve the web pages.")] = False,
+    no_web: Annotated[
+        bool, typer.Option("--no-web", help="Do not serve the API and pages ([web] listen).")
+    ] = False,
     exit_when_idle: Annotated[
         bool,
         typer.Option(
@@ -45,13 +47,21 @@ def run(
 ) -> None:
     """Run the daemon: air every slot on time, keep the as-run log; SIGTERM ends cleanly.
 
+    The API and pages are served beside it on [web] listen, unless --no-web.
+
     Only one daemon airs at a time (a lease in the database); others wait as standby.
     """
     setup_logging()
     with open_station(ctx) as station:
-        if not no_web:
-            log.info("web pages: not part of this version yet; running without them")
-        serve(station, exit_when_idle=exit_when_idle)
+        if no_web:
+            serve(station, exit_when_idle=exit_when_idle)
+            return
+        from broadcaster.web.server import WebServer
+
+        # The web has connections of its own, so no burst of requests can keep the
+        # daemon's tick (and its lease) waiting for one.
+        with WebServer.own_station(station.settings):
+            serve(station, exit_when_idle=exit_when_idle)
 
 
 def serve(
@@ -59,8 +69,9 @@ def serve(
     *,
     exit_when_idle: bool = False,
     until: Callable[[], bool] | None = None,
-) -> None:
-    """Run the daemon until SIGTERM/SIGINT, idle (if asked) or `until()`; legs end cleanly."""
+) -> bool:
+    """Run the daemon until SIGTERM/SIGINT, idle (if asked) or `until()`; legs end cleanly.
+    True if a signal stopped it."""
     daemon = Daemon(station)
     stop = threading.Event()
 
@@ -88,6 +99,7 @@ def serve(
         daemon.shutdown()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    return stop.is_set()
 
 
 def preflight(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -60,6 +62,17 @@ def demo(
     air: Annotated[
         bool, typer.Option("--air/--no-air", help="Run the daemon and air the demo episode.")
     ] = True,
+    web: Annotated[
+        bool, typer.Option("--web/--no-web", help="Serve the API and its docs meanwhile.")
+    ] = True,
+    stay: Annotated[
+        bool | None,
+        typer.Option(
+            "--stay/--no-stay",
+            help="Keep the daemon and the API running after the episode, until Ctrl-C "
+            "(default: when run in a terminal).",
+        ),
+    ] = None,
 ) -> None:
     """Set up the default station, load the dialogue series, then air a demo episode.
 
@@ -95,8 +108,9 @@ def demo(
     finally:
         station.close()
     if air:
-        air_demo(settings, parse_duration(on_air_in, "on-air-in"))
-    typer.echo("\nTry: .venv/bin/broadcaster schedule list | episode list | asrun | run --no-web")
+        keep = sys.stdout.isatty() if stay is None else stay
+        air_demo(settings, parse_duration(on_air_in, "on-air-in"), web=web, stay=keep)
+    typer.echo("\nTry: .venv/bin/broadcaster schedule list | episode list | asrun | run")
 
 
 def _loaded(plan: Plan) -> str:
@@ -114,15 +128,35 @@ def _loaded(plan: Plan) -> str:
     return ", ".join(parts)
 
 
-def air_demo(settings: Settings, delay: timedelta) -> None:
-    """Book the first episode `delay` from now and run the daemon until it has aired."""
+def _start_web(stack: ExitStack, settings: Settings) -> str:
+    """The API beside the demo's daemon, and the line that says where; a taken port is
+    said, not fatal, for a demo."""
+    from broadcaster.web.server import WebServer
+
+    try:
+        server = stack.enter_context(WebServer.own_station(settings))
+    except NotReady as exc:
+        return f"  API:       not served ({exc})"
+    return (
+        f"  API docs:  {server.url}/docs  (sign in with the token that "
+        "`.venv/bin/broadcaster user add NAME --role operator` prints)"
+    )
+
+
+def air_demo(
+    settings: Settings, delay: timedelta, *, web: bool = False, stay: bool = False
+) -> None:
+    """Book the first episode `delay` from now and run the daemon until it has aired (with
+    `stay`, on until Ctrl-C), serving the API beside it when `web`."""
     icecast = start_if_installed()
     if icecast is not None:
         radio = RadioSettings(icecast=icecast.url, source_password_env=PASSWORD_ENV)
         env = {**settings.env, PASSWORD_ENV: icecast.password}
         settings = settings.model_copy(update={"radio": radio, "env": env})
     station = Station.open(settings)
+    api = ExitStack()
     try:
+        api_line = _start_web(api, settings) if web else None
         with station.sessions.begin() as session:
             episode = session.scalars(select(Episode).order_by(Episode.id)).first()
             if episode is None:
@@ -139,14 +173,21 @@ def air_demo(settings: Settings, delay: timedelta) -> None:
         else:
             typer.echo("  Listen:    no icecast2 installed here, so the radio leg is an aircheck")
         typer.echo(f"  Airchecks: {settings.path(settings.station.aircheck_dir)}")
-        typer.echo(f"  Look:      .venv/bin/broadcaster asrun   (slot {slot_id})\n")
-        serve(station, until=lambda: station.clock() > end + timedelta(seconds=2))
+        typer.echo(f"  Look:      .venv/bin/broadcaster asrun   (slot {slot_id})")
+        if api_line:
+            typer.echo(api_line)
+        typer.echo("")
+        stopped = serve(station, until=lambda: station.clock() > end + timedelta(seconds=2))
         with station.sessions() as session:
             for leg in asrun.legs_between(session, start, end):
                 if leg.slot_id == slot_id:
                     where = leg.aircheck_path or leg.target
                     typer.echo(f"  {leg.leg:<8} {leg.status:<8} {where}")
+        if stay and not stopped:
+            typer.echo("\nThe daemon stays on (and the API, if shown above): Ctrl-C to stop.")
+            serve(station)
     finally:
+        api.close()
         station.close()
         if icecast is not None:
             icecast.close()

@@ -7,11 +7,14 @@ from typing import Annotated
 
 import typer
 
-from broadcaster.cli.common import open_station, say
-from broadcaster.users import add_user
+from broadcaster.cli.common import JsonOpt, open_station, print_json, say
+from broadcaster.schedule.times import iso_local, show_local
+from broadcaster.users import add_user, all_users, revoke_user
 
 app = typer.Typer(
-    help="Add users (operators and organisers).", no_args_is_help=True, rich_markup_mode="markdown"
+    help="Add, list and revoke users (operators and organisers).",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 
 
@@ -33,3 +36,35 @@ def add(
         user, token = add_user(session, name, role.value, station.clock())
         typer.echo(token)
         say(f"User {user.name} ({user.role}) added. Keep the token above; it is not shown again.")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+    """List the users and their roles (never their tokens)."""
+    with open_station(ctx) as station, station.sessions() as session:
+        zone = station.settings.zone
+        users = all_users(session)
+        if json_out:
+            print_json(
+                [
+                    {"name": u.name, "role": u.role, "created_at": iso_local(u.created_at, zone)}
+                    for u in users
+                ]
+            )
+            return
+        if not users:
+            say("No users yet: add one with `broadcaster user add NAME --role operator`.")
+            return
+        for u in users:
+            typer.echo(f"{u.name:<30} {u.role:<10} added {show_local(u.created_at, zone)}")
+
+
+@app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user to remove.")],
+) -> None:
+    """Remove a user: their token is refused from now on, and their page sessions end."""
+    with open_station(ctx) as station, station.sessions.begin() as session:
+        user = revoke_user(session, name)
+        typer.echo(f"User {user.name} ({user.role}) revoked; their token no longer works.")

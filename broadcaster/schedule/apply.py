@@ -34,6 +34,7 @@ from broadcaster.schedule.book import (
     slot_length,
 )
 from broadcaster.schedule.file import EpisodeEntry, ScheduleFile, SlotEntry, parse_schedule
+from broadcaster.schedule.lock import lock_schedule
 from broadcaster.schedule.overlaps import Booking, clashes
 from broadcaster.schedule.times import show_local
 from broadcaster.states import SlotStatus
@@ -122,6 +123,8 @@ def apply_schedule(
     with _media_for(station.settings, dry_run) as settings, station.sessions() as session:
         works = _episode_work(session, parsed, settings, problems, plan, progress)
         try:
+            if not dry_run:  # from the overlap check to the commit, nobody else books
+                lock_schedule(session)
             wanted = _wanted_slots(session, parsed, works, problems)
             existing = session.scalars(select(Slot).where(Slot.origin == plan.origin)).all()
             to_add, to_change, to_cancel = _diff(

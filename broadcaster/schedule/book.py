@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from broadcaster.db.models import DESTINATIONS, Episode, Province, Slot
 from broadcaster.errors import BadInput, Conflict, NotFound
+from broadcaster.schedule.lock import lock_schedule
 from broadcaster.schedule.overlaps import Booking, clashes
 from broadcaster.schedule.recurrence import expand
 from broadcaster.schedule.times import iso_local, show_local
@@ -116,7 +117,11 @@ def clash_messages(found: list[tuple[Booking, Booking, str]]) -> list[str]:
 def add_slots(
     session: Session, request: SlotRequest, zone: ZoneInfo, now: datetime, origin: str = "cli"
 ) -> list[Slot]:
-    """Create the slot (or its repeats); refuse the past and overlaps, naming the slot."""
+    """Create the slot (or its repeats); refuse the past and overlaps, naming the slot.
+
+    The schedule is locked for the rest of the transaction: two bookings never both find
+    the same time free (the CLI, the web and schedule files alike)."""
+    lock_schedule(session)
     episode = session.get(Episode, request.episode_id)
     if episode is None:
         raise NotFound(f"episode {request.episode_id}: no such episode (see `episode list`)")

@@ -58,6 +58,12 @@ def test_help_is_useful_on_every_command(here: Path) -> None:
         ["schedule", "export"],
         ["user"],
         ["user", "add"],
+        ["user", "list"],
+        ["user", "revoke"],
+        ["run"],
+        ["web"],
+        ["preflight"],
+        ["asrun"],
     ]
     for cmd in commands:
         out = ok(*cmd, "--help", cwd=here)
