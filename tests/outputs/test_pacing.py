@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from broadcaster.outputs.feed import PREAMBLE, PcmFeeder, RelayTap
+from broadcaster.outputs.feed import CHUNK, PREAMBLE, PcmFeeder, RelayTap
 from broadcaster.outputs.pacing import BYTES_PER_S, FRAME_BYTES, Pacer, pcm_bytes
 
 
@@ -86,8 +86,8 @@ def test_the_feeder_holds_back_all_but_the_preamble_until_the_instant() -> None:
 
 
 def test_a_stopped_feeder_closes_the_encoder_input() -> None:
-    sink = Sink()
-    feeder = PcmFeeder("t", io.BytesIO(bytes(pcm_bytes(5))), time.time(), Pacer(), encoder=sink)
+    sink, at = Sink(), time.time()
+    feeder = PcmFeeder("t", io.BytesIO(bytes(pcm_bytes(5))), at, Pacer(), encoder=sink)
     feeder.start()
     time.sleep(0.2)
     stopped = time.time()
@@ -95,7 +95,8 @@ def test_a_stopped_feeder_closes_the_encoder_input() -> None:
     feeder.join(timeout=5)
     assert not feeder.is_alive()
     assert sink.closed_at is not None and stopped <= sink.closed_at < stopped + 1.0
-    assert len(sink.getvalue()) < pcm_bytes(0.2 + (sink.closed_at - stopped) + 0.1)
+    # real time until it was stopped (however late a loaded machine woke it), not the 5 s
+    assert len(sink.getvalue()) <= pcm_bytes(sink.closed_at - at + 0.1) + CHUNK
 
 
 def test_a_relay_tap_keeps_only_the_newest_audio_until_the_leg_listens() -> None:
