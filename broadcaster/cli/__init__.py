@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from broadcaster.cli import asrun, daemon, episode, schedule, setup, user, web
+from broadcaster.cli import asrun, daemon, episode, report, schedule, setup, user, web
 from broadcaster.cli.common import CliState
 from broadcaster.errors import BadInput, NotReady
 
@@ -28,6 +28,7 @@ app = typer.Typer(
 app.add_typer(episode.app, name="episode")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(user.app, name="user")
+app.add_typer(report.app, name="report")
 app.command("init")(setup.init)
 app.command("demo")(setup.demo)
 app.command("asrun")(asrun.asrun)

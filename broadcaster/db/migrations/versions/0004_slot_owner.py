@@ -1,0 +1,23 @@
+"""slots owned by the schedule file's series and path
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-29 05:00:00
+"""
+
+from __future__ import annotations
+
+from alembic import op  # noqa: F401
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
