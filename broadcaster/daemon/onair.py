@@ -25,6 +25,7 @@ from broadcaster.asrun import mark_missed
 from broadcaster.daemon import preflight
 from broadcaster.daemon.leader import claim, this_daemon
 from broadcaster.daemon.lease import release
+from broadcaster.daemon.monitors import Monitors, OnAirSlot
 from broadcaster.daemon.timeline import Action, cue
 from broadcaster.db.models import Slot
 from broadcaster.facebook import GraphClient
@@ -81,6 +82,8 @@ class Daemon:
         self.transmitter: Transmitter | None = None
         """The radio mount's transmitter, on air while this daemon leads."""
         self._transmitter_error: str | None = None
+        self.monitors = Monitors(station)
+        """Relay polling, comment counts, hash erasing: beside the air chain, never in it."""
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(8)},
@@ -103,6 +106,7 @@ class Daemon:
                 self.transmitter.hold(False)
                 self.transmitter.start()
         self.tick()
+        self.monitors.start()
         self.scheduler.add_job(
             self.tick, "interval", seconds=self.timing.tick_s, id="tick", max_instances=1
         )
@@ -120,6 +124,8 @@ class Daemon:
             airing.thread.join(max(0.1, deadline - time.monotonic()))
         if self.transmitter is not None:
             self.transmitter.stop()
+        self.monitors.see([])
+        self.monitors.stop()
         if self.leader:
             self._leave_resumable([a.slot_id for a in airings])
             try:
@@ -217,9 +223,19 @@ class Daemon:
         with self._lock:
             airings = [a for a in self._airings.values() if a.legs is not None]
         legs = []
+        slots = []
         for airing in airings:
             assert airing.legs is not None
-            for rec in airing.legs.records():
+            records = airing.legs.records()
+            slots.append(
+                OnAirSlot(
+                    airing.slot_id,
+                    airing.start,
+                    airing.end or airing.start,
+                    {rec.leg: str(rec.status) for rec in records},
+                )
+            )
+            for rec in records:
                 gap = rec.gaps[-1].as_json() if rec.gaps else None
                 legs.append(
                     on_air.LegNow(
@@ -234,6 +250,7 @@ class Daemon:
                         reconnects=rec.reconnects,
                     )
                 )
+        self.monitors.see(slots)
         with self.station.sessions.begin() as session:
             on_air.publish(session, self.holder, legs, self.station.clock())
 
