@@ -38,6 +38,10 @@ class StationSettings(_Section):
     intro: Path | None = None
     outro: Path | None = None
     longest_slot: str = "8h"
+    db_outage_grace: str = "10m"
+    """How long the leader keeps airing while the database is away (locked, unreachable),
+    with the as-run log journalled; then it stops, unless it learns sooner that another
+    daemon holds the lease."""
 
     @field_validator("timezone")
     @classmethod

@@ -30,6 +30,15 @@ def setup_logging() -> None:
     )
     for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").addFilter(QuietSkips())
+
+
+class QuietSkips(logging.Filter):
+    """APScheduler would say every second that a slow tick (a locked database) was not
+    started twice; the daemon says what is wrong itself, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
 
 
 def run(
@@ -110,10 +119,15 @@ def preflight(
     json_out: JsonOpt = False,
 ) -> None:
     """Check the files, servers and Facebook token a slot needs; exit 1 if any fails."""
-    with open_station(ctx) as station, station.sessions.begin() as session:
+    with open_station(ctx) as station:
         now = station.clock()
-        slot = checks.slot_to_check(session, now, slot_id)
-        found = checks.run_checks(station.settings, session, slot, now, None)
+        with station.sessions() as session:
+            slot = checks.slot_to_check(session, now, slot_id)
+            _ = slot.episode
+            session.expunge_all()
+        found = checks.run_checks(station.settings, slot, now, None)
+        with station.sessions.begin() as session:
+            checks.store(session, slot)
         if json_out:
             print_json({"slot_id": slot.id, **(slot.preflight or {})})
         else:

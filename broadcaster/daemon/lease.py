@@ -40,28 +40,39 @@ def hold(session: Session, holder: str, now: datetime, ttl: timedelta) -> bool:
 
 
 def release(session: Session, holder: str, now: datetime) -> None:
-    """Give the lease up at once, so a standby need not wait for it to lapse."""
+    """Give the lease up at once, so a standby need not wait for it to lapse (a released
+    lease has no holder)."""
     session.execute(
         update(LeaderLease)
         .where(LeaderLease.name == LEASE, LeaderLease.holder == holder)
-        .values(expires_at=now)
+        .values(holder="", expires_at=now)
         .execution_options(synchronize_session=False)
     )
 
 
 def current_holder(session: Session, now: datetime) -> str | None:
     row = session.get(LeaderLease, LEASE)
-    if row is None or row.expires_at <= now:
+    if row is None or row.expires_at <= now or not row.holder:
         return None
     return row.holder
 
 
-def take_over(session: Session, stale: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-    """Take the lease from `stale` (a holder known to be dead) before it lapses."""
+def take_over(
+    session: Session,
+    stale: str,
+    holder: str,
+    now: datetime,
+    ttl: timedelta,
+    lapsed: datetime | None = None,
+) -> bool:
+    """Take the lease from `stale` (a holder known to be dead, or whose lease has lapsed
+    at `lapsed` and stayed so): only if that holder has not renewed it meanwhile."""
+    query = update(LeaderLease).where(LeaderLease.name == LEASE, LeaderLease.holder == stale)
+    if lapsed is not None:
+        query = query.where(LeaderLease.expires_at == lapsed)
     taken = session.execute(
-        update(LeaderLease)
-        .where(LeaderLease.name == LEASE, LeaderLease.holder == stale)
-        .values(holder=holder, expires_at=now + ttl)
-        .execution_options(synchronize_session=False)
+        query.values(holder=holder, expires_at=now + ttl).execution_options(
+            synchronize_session=False
+        )
     )
     return taken.rowcount == 1  # type: ignore[attr-defined]

@@ -4,6 +4,11 @@ One `BackgroundScheduler` in UTC holds date jobs that carry only a slot id (`air
 little before the start, `preflight-ID` some minutes before), rebuilt from the database
 by a `tick` every second; nothing is trusted from a job store. The tick also renews the
 leader lease: only the holder airs, and a daemon that loses it stops airing at once.
+
+The database may go away (locked by a backup, a server restarting): the leader then keeps
+airing what it has loaded for `[station] db_outage_grace`, its as-run log journalled by
+the writer (`playout.journal`) and written once the database is back; it stops at once
+if it learns that another daemon holds the lease (SPEC 4.6, issue 11).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from sqlalchemy.orm import Session
 from broadcaster import on_air
 from broadcaster.asrun import mark_missed
 from broadcaster.daemon import preflight
-from broadcaster.daemon.leader import claim, this_daemon
+from broadcaster.daemon.leader import Succession, this_daemon
 from broadcaster.daemon.lease import release
 from broadcaster.daemon.monitors import Monitors, OnAirSlot
 from broadcaster.daemon.timeline import Action, cue
@@ -33,6 +38,8 @@ from broadcaster.outputs.transmitter import Transmitter
 from broadcaster.playout import ARM_LEAD_S, SlotAiring, Timing, air_slot
 from broadcaster.playout.asrun import close_abandoned
 from broadcaster.playout.build import radio_transmitter
+from broadcaster.playout.journal import AsRunWriter, journal_for
+from broadcaster.schedule.times import parse_duration
 from broadcaster.states import ACTIVE, SlotStatus
 from broadcaster.station import Station
 
@@ -49,6 +56,8 @@ class DaemonTiming:
     arm_lead: timedelta = timedelta(seconds=ARM_LEAD_S)
     preflight_lead: timedelta = timedelta(minutes=10)
     legs: Timing = field(default_factory=Timing)
+    db_outage_grace: timedelta | None = None
+    """None: `[station] db_outage_grace`."""
 
 
 @dataclass
@@ -76,9 +85,23 @@ class Daemon:
         self.station, self.timing, self.graph = station, timing, graph
         self.holder = holder or this_daemon()
         self.leader = False
-        self._lease_until = 0.0  # monotonic: when our lease would lapse if not renewed
         self._lock = threading.RLock()
         self._airings: dict[int, Airing] = {}
+        self._checking: set[int] = set()
+        """Slots whose pre-flight runs now (never a second one beside it)."""
+        self._loaded: dict[int, Slot] = {}
+        """The window's slots as last read (with their episodes): aired from when the
+        database cannot be read."""
+        grace = timing.db_outage_grace or parse_duration(
+            station.settings.station.db_outage_grace, "station.db_outage_grace"
+        )
+        self._grace_s = grace.total_seconds()
+        self._db_seen = 0.0  # monotonic: the last time the lease was renewed
+        self._db_away = False
+        patience = max(2 * timing.tick_s, timing.lease_ttl.total_seconds() / 2)
+        self.succession = Succession(self.holder, timing.lease_ttl, patience)
+        self.writer = AsRunWriter(station, journal_for(station, self.holder))
+        """The one writer of the as-run log (journalled while the database is away)."""
         self.transmitter: Transmitter | None = None
         """The radio mount's transmitter, on air while this daemon leads."""
         self._transmitter_error: str | None = None
@@ -105,6 +128,7 @@ class Daemon:
             else:
                 self.transmitter.hold(False)
                 self.transmitter.start()
+        self.writer.start()
         self.tick()
         self.monitors.start()
         self.scheduler.add_job(
@@ -126,6 +150,7 @@ class Daemon:
             self.transmitter.stop()
         self.monitors.see([])
         self.monitors.stop()
+        self.writer.stop()
         if self.leader:
             self._leave_resumable([a.slot_id for a in airings])
             try:
@@ -163,13 +188,17 @@ class Daemon:
             return [sid for sid, a in self._airings.items() if a.thread.is_alive()]
 
     def idle(self) -> bool:
-        """Nothing on air here and nothing still to air (for `run --exit-when-idle`)."""
-        if self.on_air():
+        """Nothing on air here, nothing still to air and the as-run log all written (for
+        `run --exit-when-idle`); never idle while the database cannot tell."""
+        if self.on_air() or not self.writer.caught_up():
             return False
         now = self.station.clock()
-        with self.station.sessions() as session:
-            pending = exists().where(Slot.status.in_(ACTIVE), Slot.end > now)
-            return not session.scalar(select(pending))
+        try:
+            with self.station.sessions() as session:
+                pending = exists().where(Slot.status.in_(ACTIVE), Slot.end > now)
+                return not session.scalar(select(pending))
+        except SQLAlchemyError:
+            return False
 
     # -- the loop ------------------------------------------------------------------------
     def tick(self) -> None:
@@ -180,8 +209,10 @@ class Daemon:
 
     def _tick(self) -> None:
         now = self.station.clock()
-        if not self._renew(now):
+        if not self._renew(now) or self._db_away:
             return
+        if not self.writer.caught_up():
+            return  # the journal first: nothing is decided on a log still being written
         due: list[int] = []
         wanted: dict[str, tuple[datetime, int, str]] = {}
         with self.station.sessions.begin() as session:
@@ -194,6 +225,9 @@ class Daemon:
                 .where(Slot.start < now + self.timing.horizon)
                 .order_by(Slot.start)
             ).all()
+            for slot in window:
+                _ = slot.episode  # loaded with it, for airing from if the database goes
+            self._loaded = {slot.id: slot for slot in window}
             with self._lock:
                 airing = {sid: a for sid, a in self._airings.items() if a.thread.is_alive()}
             for slot in window:
@@ -205,7 +239,7 @@ class Daemon:
                 elif step.action is Action.ARM:
                     wanted[f"air-{slot.id}"] = (step.at, slot.id, "air")
                     checked = (slot.preflight or {}).get("checked_at")
-                    if checked is None:
+                    if checked is None and slot.id not in self._checking:
                         at = max(now, slot.start - self.timing.preflight_lead)
                         wanted[f"preflight-{slot.id}"] = (at, slot.id, "preflight")
             for sid, a in airing.items():  # cancelled or moved while on air: stop it
@@ -255,14 +289,21 @@ class Daemon:
             on_air.publish(session, self.holder, legs, self.station.clock())
 
     def _renew(self, now: datetime) -> bool:
-        """Hold the lease; on losing it, stop airing at once (never two daemons on air)."""
+        """Hold the lease; on losing it, stop airing at once (never two daemons on air).
+
+        While the database is away the leader stays on air for the grace period: no other
+        daemon can take the lease meanwhile without the database either."""
         try:
             with self.station.sessions.begin() as session:
-                held = claim(session, self.holder, now, self.timing.lease_ttl)
+                held = self.succession.claim(session, now)
         except SQLAlchemyError as exc:
-            held = self.leader and time.monotonic() < self._lease_until
-            log.warning(
-                "lease not renewed (%s); %s", _first_line(exc), "still on" if held else "off"
+            return self._database_away(exc)
+        if self._db_away:
+            self._db_away = False
+            log.info(
+                "the database is back after %.0f s; %s",
+                time.monotonic() - self._db_seen,
+                "still the leader" if held else "another daemon holds the lease",
             )
         if held:
             if not self.leader:
@@ -270,13 +311,45 @@ class Daemon:
                 if self.transmitter is not None:
                     self.transmitter.hold(True)
             self.leader = True
-            self._lease_until = time.monotonic() + self.timing.lease_ttl.total_seconds() - 0.5
+            self._db_seen = time.monotonic()
             return True
         if self.leader:
-            log.warning("lease lost: stopping everything on air (another daemon takes over)")
+            log.warning("lease lost: stopping everything on air (another daemon holds it)")
             self._abandon_all()
             if self.transmitter is not None:
                 self.transmitter.hold(False)
+        self.leader = False
+        self._sync_jobs({})
+        return False
+
+    def _database_away(self, exc: SQLAlchemyError) -> bool:
+        """The lease could not be renewed: stay on air within the grace period."""
+        away_s = time.monotonic() - self._db_seen
+        if not self._db_away:
+            self._db_away = True
+            if self.leader:
+                log.warning(
+                    "the database is away (%s): staying on air for up to %s, the as-run log "
+                    "journalled",
+                    _first_line(exc),
+                    self.station.settings.station.db_outage_grace
+                    if self.timing.db_outage_grace is None
+                    else f"{self._grace_s:.0f} s",
+                )
+            else:
+                log.warning("the database is away (%s): standing by", _first_line(exc))
+        if not self.leader:
+            return False
+        if away_s < self._grace_s:
+            return True
+        log.error(
+            "the database has been away for %.0f s, past the outage grace: stopping everything "
+            "on air (a daemon that reaches it may take over)",
+            away_s,
+        )
+        self._abandon_all()
+        if self.transmitter is not None:
+            self.transmitter.hold(False)
         self.leader = False
         self._sync_jobs({})
         return False
@@ -309,11 +382,19 @@ class Daemon:
         with self._lock:
             if not self.leader or slot_id in self._airings:
                 return
-            with self.station.sessions() as session:
-                slot = session.get(Slot, slot_id)
-                if slot is None or slot.status not in ACTIVE:
+            try:
+                with self.station.sessions() as session:
+                    slot = session.get(Slot, slot_id)
+                    if slot is None or slot.status not in ACTIVE:
+                        return
+                    start, end, title = slot.start, slot.end, slot.episode.title
+            except SQLAlchemyError as exc:
+                loaded = self._loaded.get(slot_id)
+                if loaded is None:
+                    log.error("slot %s cannot be read (%s): not aired", slot_id, _first_line(exc))
                     return
-                start, end, title = slot.start, slot.end, slot.episode.title
+                log.warning("slot %s: the database is away; airing it as loaded", slot_id)
+                start, end, title = loaded.start, loaded.end, loaded.episode.title
             stop = threading.Event()
             thread = threading.Thread(
                 target=self._air, args=(slot_id, stop), name=f"slot-{slot_id}"
@@ -337,6 +418,8 @@ class Daemon:
                 on_air=seen,
                 transmitter=self.transmitter,
                 transmitter_error=self._transmitter_error,
+                writer=self.writer,
+                loaded=self._loaded.get(slot_id),
             )
             log.info("slot %s: %s", slot_id, ", ".join(f"{r.leg} {r.status}" for r in records))
         except Exception:
@@ -346,13 +429,26 @@ class Daemon:
                 self._airings.pop(slot_id, None)
 
     def preflight(self, slot_id: int) -> None:
-        with self.station.sessions.begin() as session:
-            slot = session.get(Slot, slot_id)
-            if slot is None or slot.status != SlotStatus.SCHEDULED:
+        """Check the slot's files and servers, make its live video; no transaction is
+        open meanwhile (the Graph API may take its time)."""
+        with self._lock:
+            if slot_id in self._checking:
                 return
-            checks = preflight.run_checks(
-                self.station.settings, session, slot, self.station.clock(), self.graph
-            )
+            self._checking.add(slot_id)
+        try:
+            with self.station.sessions() as session:
+                slot = session.get(Slot, slot_id)
+                if slot is None or slot.status != SlotStatus.SCHEDULED:
+                    return
+                _ = slot.episode
+                session.expunge_all()
+            now = self.station.clock()
+            checks = preflight.run_checks(self.station.settings, slot, now, self.graph)
+            with self.station.sessions.begin() as session:
+                preflight.store(session, slot)
+        finally:
+            with self._lock:
+                self._checking.discard(slot_id)
         for check in checks:
             level = logging.INFO if check.ok else logging.WARNING
             log.log(level, "preflight slot %s: %s %s", slot_id, check.name, check.detail)

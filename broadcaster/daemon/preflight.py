@@ -105,9 +105,10 @@ def check_facebook(
 
 
 def run_checks(
-    settings: Settings, session: Session, slot: Slot, now: datetime, graph: GraphClient | None
+    settings: Settings, slot: Slot, now: datetime, graph: GraphClient | None
 ) -> list[Check]:
-    """Every check the slot needs; the result is stored on the slot."""
+    """Every check the slot needs, on `slot` detached from any session (no transaction
+    waits on a server or the Graph API); the result is set on it: `store` keeps it."""
     checks = [check_episode(settings, slot.episode)]
     if "radio" in slot.destinations:
         checks.append(check_radio(settings))
@@ -118,8 +119,18 @@ def run_checks(
         "ok": all(c.ok for c in checks),
         "checks": [c.as_json() for c in checks],
     }
-    session.flush()
     return checks
+
+
+def store(session: Session, checked: Slot) -> None:
+    """What `run_checks` found (and the live video it made) on the stored slot."""
+    stored = session.get(Slot, checked.id)
+    if stored is None:
+        return
+    stored.preflight = checked.preflight
+    if checked.facebook_live_id is not None:
+        stored.facebook_live_id = checked.facebook_live_id
+    session.flush()
 
 
 def _reachable(name: str, url: str) -> Check:

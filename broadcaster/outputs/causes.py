@@ -10,12 +10,17 @@ UNAUTHORIZED = "401 wrong password"
 MOUNT_IN_USE = "403 mount in use"
 BROKEN_PIPE = "broken pipe"
 TIMEOUT = "timeout"
+DISK_FULL = "disk full"
+"""The aircheck (or another file) cannot be written: no space left on its device."""
+STALLED = "stalled"
+"""The leg's audio stopped leaving for its server (no progress) while its process lived."""
 OTHER = "other"
 
 PERMANENT = frozenset({UNAUTHORIZED})
 """Causes that retrying cannot cure: the leg fails instead of reconnecting."""
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (DISK_FULL, re.compile(r"no space left on device|ENOSPC|disk quota exceeded", re.I)),
     (UNAUTHORIZED, re.compile(r"\b401\b|unauthori[sz]ed", re.I)),
     (MOUNT_IN_USE, re.compile(r"\b403\b|forbidden|mountpoint in use", re.I)),
     (REFUSED, re.compile(r"connection refused|ECONNREFUSED", re.I)),

@@ -13,8 +13,9 @@ from broadcaster.db.models import Episode, Slot
 from broadcaster.facebook import GraphClient, GraphError, client_for, prepare_live_video
 from broadcaster.outputs.late import Destination
 from broadcaster.outputs.transmitter import Transmitter
-from broadcaster.playout.asrun import earlier_runs, record_legs
+from broadcaster.playout.asrun import Earlier, earlier_runs, record_legs
 from broadcaster.playout.build import radio_transmitter, slot_plan
+from broadcaster.playout.journal import AsRunWriter
 from broadcaster.playout.live import LiveFeed
 from broadcaster.playout.slot import SlotAiring
 from broadcaster.playout.supervise import LegRecord, Timing
@@ -60,6 +61,8 @@ def air_slot(
     on_air: Callable[[SlotAiring], None] | None = None,
     transmitter: Transmitter | None = None,
     transmitter_error: str | None = None,
+    writer: AsRunWriter | None = None,
+    loaded: Slot | None = None,
 ) -> list[LegRecord]:
     """Air slot `slot_id` from its start to its hard end (blocking) and store its as-run rows.
 
@@ -68,6 +71,10 @@ def air_slot(
     `SlotAiring.abandon()` (the lease was lost) stops the legs without logging them.
     The radio leg airs on `transmitter` (the daemon's); without one, on a transmitter of
     this slot's own, on the mount only while the slot airs.
+
+    With a `writer` (the daemon's), the as-run rows go through it and the air chain never
+    waits for the database; `loaded` is the daemon's copy of the slot (with its episode),
+    aired from when the database cannot be read. Without a writer, rows are written here.
     """
     own, error = None, transmitter_error
     if transmitter is None and error is None and station.settings.radio is not None:
@@ -75,10 +82,50 @@ def air_slot(
             own = radio_transmitter(station.settings, continuous=False)
         except ValueError as exc:
             error = str(exc)
+    log_legs = writer.put if writer is not None else _Direct(station).put
+    args = (station, slot_id, card_loop, stop, timing, graph, on_air, log_legs, loaded)
     if own is not None:
         with own:
-            return _air_slot(station, slot_id, card_loop, stop, timing, graph, on_air, own, None)
-    return _air_slot(station, slot_id, card_loop, stop, timing, graph, on_air, transmitter, error)
+            return _air_slot(*args, own, None)
+    return _air_slot(*args, transmitter, error)
+
+
+class _Direct:
+    """Writes the as-run rows at once (a slot aired outside the daemon)."""
+
+    def __init__(self, station: Station) -> None:
+        self.station = station
+
+    def put(
+        self, slot_id: int, records: list[LegRecord], earlier: dict[str, Earlier] | None = None
+    ) -> None:
+        with self.station.sessions.begin() as session:
+            record_legs(session, slot_id, records, self.station.clock(), earlier)
+
+
+LogLegs = Callable[[int, list[LegRecord], dict[str, Earlier]], None]
+
+
+def _read_slot(
+    station: Station, slot_id: int, loaded: Slot | None
+) -> tuple[Slot, dict[str, Earlier]]:
+    """The slot with its episode, and what earlier runs logged; from `loaded` (and no
+    earlier runs known) when the database cannot be read."""
+    try:
+        with station.sessions.begin() as session:  # read, then let go: no transaction
+            slot = session.get(Slot, slot_id)  # waits on the Graph API
+            if slot is None:
+                raise LookupError(f"slot {slot_id} not found")
+            _ = slot.episode
+            earlier = earlier_runs(session, slot_id)
+            session.expunge_all()
+            return slot, earlier
+    except SQLAlchemyError as exc:
+        if loaded is None:
+            raise
+        log.warning("slot %s: the database cannot be read (%s): airing what was loaded",
+                    slot_id, str(exc).strip().splitlines()[0])  # fmt: skip
+        return loaded, {}
 
 
 def _air_slot(
@@ -89,15 +136,12 @@ def _air_slot(
     timing: Timing,
     graph: GraphClient | None,
     on_air: Callable[[SlotAiring], None] | None,
+    log_legs: LogLegs,
+    loaded: Slot | None,
     transmitter: Transmitter | None,
     transmitter_error: str | None,
 ) -> list[LegRecord]:
-    with station.sessions.begin() as session:  # read, then let go: no transaction waits
-        slot = session.get(Slot, slot_id)  # on the Graph API
-        if slot is None:
-            raise LookupError(f"slot {slot_id} not found")
-        _ = slot.episode
-        session.expunge_all()
+    slot, earlier = _read_slot(station, slot_id, loaded)
     facebook, resolver = None, None
     if station.settings.facebook is not None and "facebook" in slot.destinations:
         facebook = Destination()  # asked beside the legs: the radio never waits for it
@@ -108,38 +152,34 @@ def _air_slot(
             daemon=True,
         )
         resolver.start()
-    with station.sessions.begin() as session:
-        feed = None
-        if slot.episode.source_kind == "live":
-            standby = station.settings.path(station.settings.station.standby_audio)
-            feed = LiveFeed(slot.episode.source, standby, station.clock).start()
-        try:
-            plan = slot_plan(
-                station.settings,
-                slot.episode,
-                slot,
-                card_loop=card_loop or card_loop_for(slot.episode),
-                facebook=facebook,
-                relay=feed.url if feed else None,
-                transmitter=transmitter,
-                transmitter_error=transmitter_error,
-            )
-        except Exception:
-            if feed is not None:
-                feed.stop()
-            raise
-        earlier = earlier_runs(session, slot_id)
+    feed = None
+    if slot.episode.source_kind == "live":
+        standby = station.settings.path(station.settings.station.standby_audio)
+        feed = LiveFeed(slot.episode.source, standby, station.clock).start()
+    try:
+        plan = slot_plan(
+            station.settings,
+            slot.episode,
+            slot,
+            card_loop=card_loop or card_loop_for(slot.episode),
+            facebook=facebook,
+            relay=feed.url if feed else None,
+            transmitter=transmitter,
+            transmitter_error=transmitter_error,
+        )
+    except Exception:
+        if feed is not None:
+            feed.stop()
+        raise
     airing = SlotAiring(plan, station.clock, stop, timing).start()
-    with station.sessions.begin() as session:
-        record_legs(session, slot_id, airing.records(), station.clock(), earlier)
+    log_legs(slot_id, airing.records(), earlier)
     if on_air is not None:
         on_air(airing)
     while not airing.done():
         airing.wait(HEARTBEAT_S)
         if airing.abandoned:
             break
-        with station.sessions.begin() as session:
-            record_legs(session, slot_id, airing.records(), station.clock(), earlier)
+        log_legs(slot_id, airing.records(), earlier)
     records = airing.wait()
     if feed is not None:
         feed.stop()
@@ -147,8 +187,7 @@ def _air_slot(
         if feed is not None:
             for rec in records:
                 add_standby_gaps(rec, feed)
-        with station.sessions.begin() as session:
-            record_legs(session, slot_id, records, station.clock(), earlier)
+        log_legs(slot_id, records, earlier)
     if resolver is not None and facebook is not None:
         resolver.join(RESOLVE_WAIT_S)
         if resolver.is_alive():

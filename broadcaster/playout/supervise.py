@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from broadcaster.clock import Clock
-from broadcaster.outputs.causes import TIMEOUT, is_permanent
+from broadcaster.outputs.causes import STALLED, TIMEOUT, is_permanent
 from broadcaster.outputs.leg import Health, Output, Segment
 from broadcaster.playout.timing import (
     LEG_CUT,
@@ -36,6 +36,10 @@ PRIME_S = 2.0
 RESUME_PRIME_S = 0.5
 """A leg restarted (or resumed) inside its slot is started this long before its audio goes
 out: enough to spawn and connect, so the offset it plays from is the slot's at that moment."""
+STALL_GAP_S = 2.5
+"""A leg whose progress (bytes leaving for its server) is this long overdue is off air: a
+gap opens from the last progress seen, and closes when progress resumes or the leg is
+restarted (after `Timing.stall_s`). Progress comes at least every second when all is well."""
 ARM_LEAD_S = 3.0
 """Call `air_slot` / `SlotAiring.start()` at least this long before the slot's start."""
 END_GRACE_S = 1.0
@@ -116,6 +120,8 @@ class LegSupervisor(threading.Thread):
         path = output.aircheck_path
         self.record.aircheck_path = None if path is None else str(path)
         self._just_aired = False
+        self._stall: Gap | None = None
+        """The gap a stall opened, while it is open."""
         self._cut_at: datetime | None = None
         """When a stop was asked: the audio stopped going out then, however long the
         processes take to end."""
@@ -173,6 +179,7 @@ class LegSupervisor(threading.Thread):
         self.output.start(segment, at.timestamp())
         self.record.attempts += 1
         self._just_aired = False
+        self._stall = None
         hard_end = self.end_at + timedelta(seconds=END_GRACE_S)
         while True:
             if self._wait(POLL_S):
@@ -191,10 +198,30 @@ class LegSupervisor(threading.Thread):
                 return LEG_DONE, ""
             last = health.last_progress if self._just_aired else None
             silent_for = time.monotonic() - (last or mono)  # negative while primed
+            if last is not None and not health.ended:
+                self._watch_stall(silent_for, now)
             limit = self.timing.stall_s if last else self.timing.connect_timeout_s
             if silent_for > limit:
                 self.output.stop()
                 return LEG_FAILED, TIMEOUT
+
+    def _watch_stall(self, silent_for: float, now: datetime) -> None:
+        """Open a gap from the last progress once it is `STALL_GAP_S` overdue; close it
+        when progress resumes (at the moment it did)."""
+        rec = self.record
+        last_seen = now - timedelta(seconds=silent_for)
+        if silent_for > STALL_GAP_S and self._stall is None:
+            if rec.gaps and rec.gaps[-1].end is None:
+                return  # already off air for another reason
+            self._stall = Gap(start=max(last_seen, self.start_at), end=None, cause=STALLED)
+            rec.gaps.append(self._stall)
+            rec.cause = STALLED
+            log.warning("leg %s: no progress for %.1f s: off air", rec.leg, silent_for)
+        elif silent_for <= STALL_GAP_S and self._stall is not None:
+            self._stall.end = max(last_seen, self._stall.start)
+            log.info("leg %s: progress again after %.1f s", rec.leg,
+                     (self._stall.end - self._stall.start).total_seconds())  # fmt: skip
+            self._stall = None
 
     def _on_air(self, launched: datetime) -> None:
         self._just_aired = True

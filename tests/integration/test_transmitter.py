@@ -31,6 +31,7 @@ from tests.listening import RATE, pcm, power
 pytestmark = pytest.mark.timeout(240)
 
 KBPS = 64
+SHORT_SLOTS = 100
 FILL_HZ = 300
 
 
@@ -254,7 +255,7 @@ def _process_shape(pid: int) -> tuple[int, int, int]:
     return threads, fds, len(ffmpeg_children(pid))
 
 
-def test_fifty_short_slots_leave_no_threads_descriptors_or_processes_behind(
+def test_a_hundred_short_slots_leave_no_threads_descriptors_or_processes_behind(
     tmp_path: Path, icecast: Icecast, graph: FakeGraphApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -263,14 +264,14 @@ def test_fifty_short_slots_leave_no_threads_descriptors_or_processes_behind(
     config.write_text(config.read_text().split("[facebook]")[0])
     episode = tone_episode(station, tmp_path, 1, "Short", 440)
     first = (datetime.now(UTC) + timedelta(seconds=6)).replace(microsecond=0)
-    starts = [first + timedelta(seconds=1.5 * i) for i in range(50)]
+    starts = [first + timedelta(seconds=1.5 * i) for i in range(SHORT_SLOTS)]
     for at in starts:
         slot_in(station, episode, 0, 1, at=at)
     env = {"ICECAST_SOURCE_PASSWORD": ICECAST_PASSWORD}
     daemon = DaemonProcess(tmp_path, env, "--exit-when-idle")
     shapes = {}
     try:
-        for k in (3, 46):  # mid-slot, the same moment of the cycle (two slots armed after it)
+        for k in (3, SHORT_SLOTS - 4):  # mid-slot, the same moment of the cycle
             moment = starts[k] + timedelta(seconds=0.6)
             time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
             shapes[k] = _process_shape(daemon.pid)
@@ -280,5 +281,5 @@ def test_fifty_short_slots_leave_no_threads_descriptors_or_processes_behind(
     with station.sessions() as s:
         statuses = [r.status for r in s.scalars(select(AsRunLeg)).all()]
     station.close()
-    assert statuses.count("aired") == 100, sorted(set(statuses))
-    assert shapes[3] == shapes[46], shapes
+    assert statuses.count("aired") == 2 * SHORT_SLOTS, sorted(set(statuses))
+    assert shapes[3] == shapes[SHORT_SLOTS - 4], shapes
