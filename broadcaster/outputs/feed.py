@@ -42,7 +42,8 @@ class Pcm(Protocol):
 
 class RelayTap(threading.Thread):
     """Reads a relay decoder's output as it comes. Until the feeder first calls `read1` (at
-    the instant) only the newest `tuning_s` of audio is kept: the rest is already past."""
+    the instant) only the newest `tuning_s` of audio is kept: the rest is already past.
+    Its owner starts it and joins it (it ends with the decoder's output)."""
 
     def __init__(self, stream: IO[bytes], tuning_s: float = 0.1) -> None:
         super().__init__(name="relay-tap", daemon=True)
@@ -50,7 +51,6 @@ class RelayTap(threading.Thread):
         self._buffer = bytearray()
         self._ready = threading.Condition()
         self._listening = self._ended = False
-        self.start()
 
     def run(self) -> None:
         read = getattr(self.stream, "read1", self.stream.read)

@@ -145,6 +145,8 @@ class FfmpegLeg(ABC):
         self._decoder: subprocess.Popen[bytes] | None = None
         self._feeder: PcmFeeder | None = None
         self._decoder_errors: threading.Thread | None = None
+        self._tap: RelayTap | None = None
+        """A relay leg's reader of its decoder (started and joined per attempt)."""
         self._released = 0.0
         """Wall-clock time this attempt's audio goes into the encoder."""
         self._stopping = False
@@ -233,13 +235,12 @@ class FfmpegLeg(ABC):
             pacer = Pacer(total=pcm_bytes(segment.duration_s), tail_lead_s=0.02 - early)
             assert decoder is not None and decoder.stdout is not None
             assert encoder.stdin is not None
-            self._feeder = PcmFeeder(
-                self.name,
-                RelayTap(decoder.stdout) if self.relay else decoder.stdout,
-                when - early,
-                pacer,
-                encoder=encoder.stdin,
-            )
+            source: IO[bytes] | RelayTap = decoder.stdout
+            if self.relay:
+                self._tap = RelayTap(decoder.stdout)
+                self._tap.start()
+                source = self._tap
+            self._feeder = PcmFeeder(self.name, source, when - early, pacer, encoder=encoder.stdin)
             self._feeder.start()
 
     def _decoded(self, segment: Segment, when: float) -> Segment:
@@ -340,12 +341,15 @@ class FfmpegLeg(ABC):
         with self._lock:
             encoder, decoder, feeder = self._encoder, self._decoder, self._feeder
             errors, self._decoder_errors = self._decoder_errors, None
+            tap, self._tap = self._tap, None
         if encoder is not None:
             encoder.drain(timeout)
         if feeder is not None:  # its last write fails once the encoder is gone
             feeder.join(timeout)
         if errors is not None:
             errors.join(timeout)
+        if tap is not None:  # it ends with the decoder's output
+            tap.join(timeout)
         close_pipes(decoder)
         if encoder is not None:
             close_pipes(encoder.proc)

@@ -103,6 +103,7 @@ def test_a_relay_tap_keeps_only_the_newest_audio_until_the_leg_listens() -> None
     read_end, write_end = os.pipe()
     with os.fdopen(read_end, "rb") as stream, os.fdopen(write_end, "wb") as feed:
         tap = RelayTap(stream, tuning_s=0.1)
+        tap.start()
         old, new = b"\x01" * pcm_bytes(0.5), b"\x02" * pcm_bytes(0.1)
         feed.write(old + new)  # half a second before the instant, then the newest tenth
         feed.flush()
