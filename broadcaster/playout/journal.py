@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -56,10 +56,7 @@ class Snapshot:
         records: Sequence[LegRecord],
         earlier: Mapping[str, Earlier] | None,
     ) -> Snapshot:
-        copies = tuple(
-            replace(r, gaps=[Gap(g.start, g.end, g.cause) for g in r.gaps]) for r in records
-        )
-        return cls(slot_id, at, copies, dict(earlier or {}))
+        return cls(slot_id, at, tuple(r.copy() for r in records), dict(earlier or {}))
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,6 +61,10 @@ class LegRecord:
     cause: str | None = None
     aircheck_path: str | None = None
     attempts: int = 0
+
+    def copy(self) -> LegRecord:
+        """A copy that shares nothing mutable with this record."""
+        return replace(self, gaps=[Gap(g.start, g.end, g.cause) for g in self.gaps])
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -116,15 +120,23 @@ class LegSupervisor(threading.Thread):
         super().__init__(name=f"leg-{leg}", daemon=True)
         self.output, self.start_at, self.end_at = output, start, end
         self.media_s, self.clock, self.stop_event, self.timing = media_s, clock, stop, timing
-        self.record = LegRecord(leg=leg, target=output.kind, scheduled_start=start)
+        self._rec = LegRecord(leg=leg, target=output.kind, scheduled_start=start)
+        self._rec_lock = threading.RLock()
+        """Held while this thread changes the record; `record` copies it under it."""
         path = output.aircheck_path
-        self.record.aircheck_path = None if path is None else str(path)
+        self._rec.aircheck_path = None if path is None else str(path)
         self._just_aired = False
         self._stall: Gap | None = None
         """The gap a stall opened, while it is open."""
         self._cut_at: datetime | None = None
         """When a stop was asked: the audio stopped going out then, however long the
         processes take to end."""
+
+    @property
+    def record(self) -> LegRecord:
+        """A copy of what the leg has done so far, safe to keep and read on any thread."""
+        with self._rec_lock:
+            return self._rec.copy()
 
     def _wait(self, seconds: float) -> bool:
         """Sleep up to `seconds`; True if a stop was asked meanwhile."""
@@ -134,8 +146,9 @@ class LegSupervisor(threading.Thread):
         try:
             outcome = self._air()
         except Exception as exc:  # a bug in one leg must not take the others down
-            log.exception("leg %s crashed", self.record.leg)
-            outcome, self.record.cause = LEG_FAILED, f"internal error: {exc}"
+            log.exception("leg %s crashed", self._rec.leg)
+            with self._rec_lock:
+                outcome, self._rec.cause = LEG_FAILED, f"internal error: {exc}"
         self.output.stop()  # nothing of it lingers (and a next slot waiting for it is told)
         self._finish(outcome)
 
@@ -159,13 +172,13 @@ class LegSupervisor(threading.Thread):
             self._off_air(cause)
             if is_permanent(cause):
                 return LEG_FAILED
-            failures = 0 if self.record.actual_start and self._just_aired else failures
+            failures = 0 if self._rec.actual_start and self._just_aired else failures
             failures += 1
             pause = backoff(failures, self.timing.backoff_first_s, self.timing.backoff_cap_s)
             to_start = (self.start_at - self.clock()).total_seconds()
             if to_start > 0:  # failed while priming: try again, by the start at the latest
                 pause = min(pause, to_start)
-            log.warning("leg %s off air (%s); retry in %.1f s", self.record.leg, cause, pause)
+            log.warning("leg %s off air (%s); retry in %.1f s", self._rec.leg, cause, pause)
             if self._wait(min(pause, (self.end_at - self.clock()).total_seconds())):
                 return LEG_CUT
 
@@ -177,7 +190,8 @@ class LegSupervisor(threading.Thread):
         launched = max(self.clock(), at)
         mono = time.monotonic() + (launched - self.clock()).total_seconds()
         self.output.start(segment, at.timestamp())
-        self.record.attempts += 1
+        with self._rec_lock:
+            self._rec.attempts += 1
         self._just_aired = False
         self._stall = None
         hard_end = self.end_at + timedelta(seconds=END_GRACE_S)
@@ -208,58 +222,62 @@ class LegSupervisor(threading.Thread):
     def _watch_stall(self, silent_for: float, now: datetime) -> None:
         """Open a gap from the last progress once it is `STALL_GAP_S` overdue; close it
         when progress resumes (at the moment it did)."""
-        rec = self.record
-        last_seen = now - timedelta(seconds=silent_for)
-        if silent_for > STALL_GAP_S and self._stall is None:
-            if rec.gaps and rec.gaps[-1].end is None:
-                return  # already off air for another reason
-            self._stall = Gap(start=max(last_seen, self.start_at), end=None, cause=STALLED)
-            rec.gaps.append(self._stall)
-            rec.cause = STALLED
-            log.warning("leg %s: no progress for %.1f s: off air", rec.leg, silent_for)
-        elif silent_for <= STALL_GAP_S and self._stall is not None:
-            self._stall.end = max(last_seen, self._stall.start)
-            log.info("leg %s: progress again after %.1f s", rec.leg,
-                     (self._stall.end - self._stall.start).total_seconds())  # fmt: skip
-            self._stall = None
+        with self._rec_lock:
+            rec = self._rec
+            last_seen = now - timedelta(seconds=silent_for)
+            if silent_for > STALL_GAP_S and self._stall is None:
+                if rec.gaps and rec.gaps[-1].end is None:
+                    return  # already off air for another reason
+                self._stall = Gap(start=max(last_seen, self.start_at), end=None, cause=STALLED)
+                rec.gaps.append(self._stall)
+                rec.cause = STALLED
+                log.warning("leg %s: no progress for %.1f s: off air", rec.leg, silent_for)
+            elif silent_for <= STALL_GAP_S and self._stall is not None:
+                self._stall.end = max(last_seen, self._stall.start)
+                log.info("leg %s: progress again after %.1f s", rec.leg,
+                         (self._stall.end - self._stall.start).total_seconds())  # fmt: skip
+                self._stall = None
 
     def _on_air(self, launched: datetime) -> None:
-        self._just_aired = True
-        rec = self.record
-        open_gap = rec.gaps[-1] if rec.gaps and rec.gaps[-1].end is None else None
-        if open_gap is not None and launched <= open_gap.start:
-            rec.gaps.pop()  # failed while priming, on air in time after all: nothing lost
-            open_gap = None
-        if rec.actual_start is None:
-            rec.actual_start = launched
-        elif open_gap is not None:
-            rec.reconnects += 1
-        if open_gap is not None:
-            open_gap.end = launched
-            log.info("leg %s back on air after %s", rec.leg, open_gap.cause)
+        with self._rec_lock:
+            self._just_aired = True
+            rec = self._rec
+            open_gap = rec.gaps[-1] if rec.gaps and rec.gaps[-1].end is None else None
+            if open_gap is not None and launched <= open_gap.start:
+                rec.gaps.pop()  # failed while priming, on air in time after all: nothing lost
+                open_gap = None
+            if rec.actual_start is None:
+                rec.actual_start = launched
+            elif open_gap is not None:
+                rec.reconnects += 1
+            if open_gap is not None:
+                open_gap.end = launched
+                log.info("leg %s back on air after %s", rec.leg, open_gap.cause)
 
     def _off_air(self, cause: str) -> None:
-        rec = self.record
-        rec.cause = cause
-        if rec.gaps and rec.gaps[-1].end is None:
-            return
-        start = self.start_at if rec.actual_start is None else self.clock()
-        rec.gaps.append(Gap(start=min(start, self.end_at), end=None, cause=cause))
+        with self._rec_lock:
+            rec = self._rec
+            rec.cause = cause
+            if rec.gaps and rec.gaps[-1].end is None:
+                return
+            start = self.start_at if rec.actual_start is None else self.clock()
+            rec.gaps.append(Gap(start=min(start, self.end_at), end=None, cause=cause))
 
     def _finish(self, outcome: str) -> None:
-        rec, now = self.record, min(self._cut_at or self.clock(), self.end_at)
-        if rec.actual_start is not None:
-            rec.actual_end = now
-        for gap in rec.gaps:  # a failed leg stays off air until the end of the slot
-            if gap.end is None:
-                gap.end = max(self.end_at if outcome == LEG_FAILED else now, gap.start)
-        dead_air = getattr(self.output, "dead_air", None)
-        for span in dead_air() if dead_air is not None else ():
-            end = span.end if span.end is not None else now.timestamp()
-            rec.gaps.append(Gap(_at(span.start, now), _at(end, now), span.cause))
-            rec.gaps.sort(key=lambda g: g.start)
-            rec.cause = rec.cause or span.cause
-        if outcome == LEG_DONE and rec.actual_start is not None and not rec.gaps:
-            rec.cause = None
-        rec.status = leg_status(outcome, rec.actual_start, rec.gaps)
-        log.info("leg %s %s (%s)", rec.leg, rec.status, rec.cause or "ok")
+        with self._rec_lock:
+            rec, now = self._rec, min(self._cut_at or self.clock(), self.end_at)
+            if rec.actual_start is not None:
+                rec.actual_end = now
+            for gap in rec.gaps:  # a failed leg stays off air until the end of the slot
+                if gap.end is None:
+                    gap.end = max(self.end_at if outcome == LEG_FAILED else now, gap.start)
+            dead_air = getattr(self.output, "dead_air", None)
+            for span in dead_air() if dead_air is not None else ():
+                end = span.end if span.end is not None else now.timestamp()
+                rec.gaps.append(Gap(_at(span.start, now), _at(end, now), span.cause))
+                rec.gaps.sort(key=lambda g: g.start)
+                rec.cause = rec.cause or span.cause
+            if outcome == LEG_DONE and rec.actual_start is not None and not rec.gaps:
+                rec.cause = None
+            rec.status = leg_status(outcome, rec.actual_start, rec.gaps)
+            log.info("leg %s %s (%s)", rec.leg, rec.status, rec.cause or "ok")
