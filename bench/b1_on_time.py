@@ -35,6 +35,7 @@ from pathlib import Path
 from bench.verdicts import Verdict, show
 from broadcaster.outputs import FfmpegLeg, RtmpLeg, Segment
 from broadcaster.outputs.leg import audio_filter
+from broadcaster.outputs.programme import Programme
 from broadcaster.outputs.radio import RadioLeg
 from broadcaster.outputs.source import IcecastMount
 from broadcaster.outputs.transmitter import Transmitter
@@ -165,12 +166,15 @@ def _air(
         if transmitter is not None:
             radio = RadioLeg("radio", str(tone), transmitter, title=f"B1 {i}")
             facebook = RtmpLeg("facebook", str(tone), url=url, card_loop=loop)
+            programme = Programme(str(tone))  # one decode for both legs, as the daemon airs
+            radio.programme = facebook.programme = programme
         else:
             radio = OldIcecastLeg("radio", str(tone), port=ice.port, mount=f"/{tag}{i}.mp3")
             facebook = OldRtmpLeg("facebook", str(tone), url=url, card_loop=loop, live=True)
         legs = [LegPlan("radio", radio, "icecast"), LegPlan("facebook", facebook, "rtmp")]
         # media_s = SLOT_S: the episode is as long as the slot (no fade into the hard end)
-        airings.append(SlotAiring(SlotPlan(start, end, SLOT_S, legs)).start())
+        shared = programme if transmitter is not None else None
+        airings.append(SlotAiring(SlotPlan(start, end, SLOT_S, legs, programme=shared)).start())
         slots.append(Slot(start, end))
     records = [r for a in airings for r in a.wait()]
     bad = [r.as_json() for r in records if r.status != "aired"]

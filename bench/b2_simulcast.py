@@ -3,9 +3,10 @@
 The slot is aired as the daemon airs it: the radio through the station's transmitter
 (`outputs/transmitter.py`: one MP3 encoder fed in real time, on a loopback icecast2 from
 before the slot to after it), the slot's `RadioLeg` decoding the episode into it, and an
-`RtmpLeg` (its own decoder, AAC encoder, the looped 2-s card GOP copied) to a loopback
-nginx-rtmp. Counted, from the transmitter's start to its stop: every process (transmitter
-encoder, both legs' decoders, the RTMP encoder: their CPU as this process's waited-for
+`RtmpLeg` (AAC encoder, the looped 2-s card GOP copied) to a loopback nginx-rtmp, both
+legs reading one decode of the episode (`outputs/programme.py`). Counted, from the
+transmitter's start to its stop: every process (transmitter encoder, the slot's decoder,
+the RTMP encoder: their CPU as this process's waited-for
 children) and this Python process (the daemon's part: the pump, the sender, the feeder,
 supervision). Each process's share is also sampled from /proc every 0.2 s while it runs
 (the last moments before it exits are missed there, not in the total). In the same run, a
@@ -31,12 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import broadcaster.outputs.leg as leg_module
+import broadcaster.outputs.programme as programme_module
 import broadcaster.outputs.radio as radio_module
 import broadcaster.outputs.transmitter as transmitter_module
 from bench.verdicts import Verdict, show
 from broadcaster.audio.card import render_card, render_loop
 from broadcaster.clock import system_clock
 from broadcaster.outputs import RtmpLeg
+from broadcaster.outputs.programme import Programme
 from broadcaster.outputs.radio import RadioLeg
 from broadcaster.outputs.source import IcecastMount
 from broadcaster.outputs.transmitter import Transmitter
@@ -78,6 +81,7 @@ class CpuBook(threading.Thread):
         (transmitter_module, "transmitter"),
         (radio_module, "radio leg"),
         (leg_module, "rtmp leg"),
+        (programme_module, "slot programme"),
     )
 
     def __init__(self, every_s: float = 0.2) -> None:
@@ -153,15 +157,13 @@ def simulcast(
     me0, kids0 = cpu()
     with book.watching(), Transmitter(mount, bitrate_kbps=128) as transmitter:
         start = system_clock() + timedelta(seconds=ARM_LEAD_S)
-        legs = [
-            LegPlan("radio", RadioLeg("radio", str(tone), transmitter, title="B2"), "icecast"),
-            LegPlan(
-                "facebook",
-                RtmpLeg("facebook", str(tone), url=f"{nginx.rtmp_base}/b2", card_loop=loop),
-                "rtmp",
-            ),
-        ]
-        records = air(SlotPlan(start, start + timedelta(seconds=seconds), seconds + 10, legs))
+        programme = Programme(str(tone))  # one decode for both legs, as the daemon airs it
+        radio = RadioLeg("radio", str(tone), transmitter, title="B2")
+        rtmp = RtmpLeg("facebook", str(tone), url=f"{nginx.rtmp_base}/b2", card_loop=loop)
+        radio.programme = rtmp.programme = programme
+        legs = [LegPlan("radio", radio, "icecast"), LegPlan("facebook", rtmp, "rtmp")]
+        end = start + timedelta(seconds=seconds)
+        records = air(SlotPlan(start, end, seconds + 10, legs, programme=programme))
     me1, kids1 = cpu()
     bad = [r for r in records if r.status != "aired"]
     if bad:

@@ -35,7 +35,7 @@ BIGGEST_WRITE = 65536
 
 
 class Pcm(Protocol):
-    """Where a feeder reads PCM: a decoder's stdout or a `RelayTap`."""
+    """Where a feeder reads PCM: a decoder's stdout, a `RelayTap` or a programme reader."""
 
     def read(self, size: int, /) -> bytes: ...
 

@@ -20,13 +20,16 @@ from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from broadcaster.outputs.causes import classify, mask
 from broadcaster.outputs.encoder import Encoder, text
-from broadcaster.outputs.feed import PcmFeeder, RelayTap, stop_process
+from broadcaster.outputs.feed import Pcm, PcmFeeder, RelayTap, stop_process
 from broadcaster.outputs.pacing import PCM_FORMAT, Pacer, pcm_bytes
 from broadcaster.outputs.spawn import close_pipes, spawn
+
+if TYPE_CHECKING:
+    from broadcaster.outputs.programme import Programme, Reader
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +149,9 @@ class FfmpegLeg(ABC):
         self._feeder: PcmFeeder | None = None
         self._decoder_errors: threading.Thread | None = None
         self._tap: RelayTap | None = None
+        self.programme: Programme | None = None
+        """The slot's shared decode (`outputs.programme`), set by the plan for a file."""
+        self._reader: Reader | None = None
         """A relay leg's reader of its decoder (started and joined per attempt)."""
         self._released = 0.0
         """Wall-clock time this attempt's audio goes into the encoder."""
@@ -226,17 +232,25 @@ class FfmpegLeg(ABC):
             self._released = when if self.live else when - self.start_latency_s
             decoded = self._decoded(segment, when)
             log.info("leg %s: %s", self.name, self.shown_command(segment, decoded))
-            decoder = None if self.live else self._spawn_decoder(decoded)
+            reader = None
+            if not (self.live or self.relay) and self.programme is not None:
+                reader = self.programme.open(decoded)
+            self._reader = reader
+            decoder = None if self.live or reader else self._spawn_decoder(decoded)
             encoder = self._spawn_encoder(segment, piped=not self.live)
             self._encoder, self._decoder, self._feeder = encoder, decoder, None
             if self.live:
                 return
             early = self.start_latency_s
             pacer = Pacer(total=pcm_bytes(segment.duration_s), tail_lead_s=0.02 - early)
-            assert decoder is not None and decoder.stdout is not None
             assert encoder.stdin is not None
-            source: IO[bytes] | RelayTap = decoder.stdout
-            if self.relay:
+            source: Pcm
+            if reader is not None:
+                source = reader
+            else:
+                assert decoder is not None and decoder.stdout is not None
+                source = decoder.stdout
+            if self.relay and decoder is not None and decoder.stdout is not None:
                 self._tap = RelayTap(decoder.stdout)
                 self._tap.start()
                 source = self._tap
@@ -319,6 +333,8 @@ class FfmpegLeg(ABC):
         deaf to SIGTERM, and none of its output is wanted."""
         if self._feeder is not None:
             self._feeder.stop()
+        if self._reader is not None:  # the shared decode goes on for the other legs
+            self._reader.close()
         decoder = self._decoder
         if decoder is not None and decoder.poll() is None:
             decoder.kill()

@@ -15,7 +15,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from broadcaster.outputs.feed import Pcm
 from broadcaster.outputs.leg import DeadAir, Health, Segment, decoder_command
+from broadcaster.outputs.programme import Programme, Reader
 from broadcaster.outputs.spawn import close_pipes, spawn
 from broadcaster.outputs.transmitter import Booking, PcmBuffer, Transmitter
 
@@ -45,6 +47,9 @@ class RadioLeg:
         self._booking: Booking | None = None
         self._decoder: subprocess.Popen[bytes] | None = None
         self._dead_air: list[DeadAir] = []
+        self.programme: Programme | None = None
+        """The slot's shared decode (`outputs.programme`), set by the plan for a file."""
+        self._reader: Reader | None = None
 
     @property
     def aircheck_path(self) -> Path | None:
@@ -60,15 +65,23 @@ class RadioLeg:
             ahead = max(0.0, when - time.time())
             fade = None if segment.fade_at_s is None else segment.fade_at_s + ahead
             decoded = replace(segment, duration_s=segment.duration_s + ahead, fade_at_s=fade)
-        command = decoder_command(
-            self.source, decoded, relay=self.relay or self.live, input_format=self.input_format
-        )
-        log.info("leg %s: %s | transmitter", self.name, " ".join(command))
-        self._decoder = spawn(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-        )
-        assert self._decoder.stdout is not None
-        pcm = PcmBuffer(self._decoder.stdout, keep_newest=self.relay or self.live)
+        shared = not (self.relay or self.live) and self.programme is not None
+        self._reader = self.programme.open(decoded) if shared and self.programme else None
+        stream: Pcm
+        if self._reader is not None:
+            log.info("leg %s: the slot's programme | transmitter", self.name)
+            stream = self._reader
+        else:
+            command = decoder_command(
+                self.source, decoded, relay=self.relay or self.live, input_format=self.input_format
+            )
+            log.info("leg %s: %s | transmitter", self.name, " ".join(command))
+            self._decoder = spawn(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
+            assert self._decoder.stdout is not None
+            stream = self._decoder.stdout
+        pcm = PcmBuffer(stream, keep_newest=self.relay or self.live)
         pcm.start()
         booking = Booking(at=when, end=when + segment.duration_s, pcm=pcm, title=self.title)
         self._booking = self.transmitter.book(booking)
@@ -107,6 +120,9 @@ class RadioLeg:
         if booking is not None:
             self.transmitter.cancel(booking)
             self._dead_air.extend(self.transmitter.seen(booking).dead_air)
+        reader, self._reader = self._reader, None
+        if reader is not None:  # the shared decode goes on for the other legs
+            reader.close()
         decoder, self._decoder = self._decoder, None
         if decoder is not None and decoder.poll() is None:
             decoder.kill()

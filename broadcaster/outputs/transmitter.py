@@ -34,6 +34,7 @@ from typing import IO
 
 from broadcaster.outputs.causes import UNAUTHORIZED, classify
 from broadcaster.outputs.encoder import text
+from broadcaster.outputs.feed import Pcm
 from broadcaster.outputs.leg import DeadAir
 from broadcaster.outputs.pacing import BYTES_PER_S, FRAME_BYTES, PCM_FORMAT, pcm_bytes
 from broadcaster.outputs.progress import ProgressParser
@@ -107,9 +108,7 @@ class PcmBuffer(threading.Thread):
     without waiting. `keep_newest`: until first taken from, only the newest `tuning_s` is
     kept (a live relay tuned in early); otherwise the decoder waits when it is full."""
 
-    def __init__(
-        self, stream: IO[bytes], *, keep_newest: bool = False, most_s: float = 2.0
-    ) -> None:
+    def __init__(self, stream: Pcm, *, keep_newest: bool = False, most_s: float = 2.0) -> None:
         super().__init__(name="pcm-buffer", daemon=True)
         self.stream, self.keep_newest = stream, keep_newest
         self.most = pcm_bytes(most_s)

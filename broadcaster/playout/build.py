@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from broadcaster.config import Settings
 from broadcaster.db.models import Episode, Slot
 from broadcaster.outputs import AircheckLeg, RtmpLeg
 from broadcaster.outputs.late import Destination, LateLeg
-from broadcaster.outputs.leg import Output
+from broadcaster.outputs.leg import FfmpegLeg
+from broadcaster.outputs.programme import Programme
 from broadcaster.outputs.radio import RadioLeg
 from broadcaster.outputs.source import IcecastMount
 from broadcaster.outputs.transmitter import Transmitter
 from broadcaster.playout.live import PCM_INPUT
 from broadcaster.playout.slot import LegPlan, SlotPlan
+
+OutputT = TypeVar("OutputT", bound=FfmpegLeg | RadioLeg)
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,13 @@ class Source:
     relay: bool = False
     input_format: tuple[str, ...] = ()
     media_s: float | None = None
+    programme: Programme | None = None
+    """A file's decode, shared by the slot's legs (one decoder per slot, not per leg)."""
+
+    def feeds(self, output: OutputT) -> OutputT:
+        """`output`, reading the shared decode (if any)."""
+        output.programme = self.programme
+        return output
 
 
 def episode_source(settings: Settings, episode: Episode, relay: str | None = None) -> Source:
@@ -36,7 +47,8 @@ def episode_source(settings: Settings, episode: Episode, relay: str | None = Non
             return Source(relay, relay=True, input_format=PCM_INPUT)
         return Source(episode.source, live=True)
     media = episode.media_path or episode.source
-    return Source(str(settings.path(Path(media))), media_s=episode.duration_s)
+    path = str(settings.path(Path(media)))
+    return Source(path, media_s=episode.duration_s, programme=Programme(path))
 
 
 def aircheck_file(settings: Settings, slot: Slot, leg: str) -> Path:
@@ -93,7 +105,7 @@ def radio_leg(
         return _aircheck(settings, slot, "radio", source, 128)
     if transmitter is None:
         return LegPlan("radio", None, "icecast", transmitter_error or "radio: no transmitter")
-    output: Output = RadioLeg(
+    output = RadioLeg(
         "radio",
         source.input,
         transmitter,
@@ -102,7 +114,7 @@ def radio_leg(
         relay=source.relay,
         input_format=source.input_format,
     )
-    return LegPlan("radio", output, "icecast")
+    return LegPlan("radio", source.feeds(output), "icecast")
 
 
 def facebook_leg(
@@ -125,7 +137,7 @@ def facebook_leg(
         return LegPlan("facebook", None, "rtmp", error or "facebook: no live video was created")
 
     def rtmp(url: str) -> RtmpLeg:
-        return RtmpLeg(
+        leg = RtmpLeg(
             "facebook",
             source.input,
             url=url,
@@ -134,6 +146,7 @@ def facebook_leg(
             relay=source.relay,
             input_format=source.input_format,
         )
+        return source.feeds(leg)
 
     if destination is not None:
         return LegPlan("facebook", LateLeg("facebook", "rtmp", destination, rtmp), "rtmp")
@@ -152,7 +165,7 @@ def _aircheck(settings: Settings, slot: Slot, leg: str, source: Source, kbps: in
         relay=source.relay,
         input_format=source.input_format,
     )
-    return LegPlan(leg, output)
+    return LegPlan(leg, source.feeds(output))
 
 
 def slot_plan(
@@ -185,4 +198,10 @@ def slot_plan(
                 destination=facebook,
             )
             legs.append(leg)
-    return SlotPlan(start=slot.start, end=slot.end, media_s=source.media_s, legs=legs)
+    return SlotPlan(
+        start=slot.start,
+        end=slot.end,
+        media_s=source.media_s,
+        legs=legs,
+        programme=source.programme,
+    )

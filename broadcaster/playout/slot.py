@@ -10,6 +10,7 @@ from datetime import datetime
 
 from broadcaster.clock import Clock, system_clock
 from broadcaster.outputs.leg import Output
+from broadcaster.outputs.programme import Programme
 from broadcaster.playout.supervise import LegRecord, LegSupervisor, Timing
 from broadcaster.playout.timing import Gap
 from broadcaster.states import LegStatus
@@ -33,6 +34,8 @@ class SlotPlan:
     end: datetime
     media_s: float | None
     legs: Sequence[LegPlan]
+    programme: Programme | None = None
+    """The decode the legs share; closed when they have all ended."""
 
 
 class SlotAiring:
@@ -88,6 +91,8 @@ class SlotAiring:
         deadline = None if timeout is None else time.monotonic() + timeout
         for sup in self.supervisors:
             sup.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        if self.done() and self.plan.programme is not None:
+            self.plan.programme.close()
         return self.records()
 
     def records(self) -> list[LegRecord]:
