@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from broadcaster.db.models import AsRunLeg, Slot
+from broadcaster.db.models import AsRunLeg, Province, ProvinceCarriage, Slot
 from broadcaster.schedule.times import iso_local_ms
 from broadcaster.states import LegStatus, SlotStatus
 
@@ -58,6 +58,52 @@ def leg_json(leg: AsRunLeg, zone: ZoneInfo) -> dict[str, Any]:
         "target": leg.target,
         "cause": leg.cause,
     }
+
+
+def provinces_of(session: Session, slot_ids: Sequence[int]) -> dict[int, list[ProvinceCarriage]]:
+    """Each slot's carriage rows, in the provinces' order (one query for all the slots)."""
+    found: dict[int, list[ProvinceCarriage]] = {}
+    ids = sorted(set(slot_ids))
+    for i in range(0, len(ids), 500):  # keep each IN list short
+        rows = session.scalars(
+            select(ProvinceCarriage)
+            .join(Province, Province.code == ProvinceCarriage.province_code)
+            .where(ProvinceCarriage.slot_id.in_(ids[i : i + 500]))
+            .order_by(ProvinceCarriage.slot_id, Province.position, Province.code)
+        )
+        for row in rows:
+            found.setdefault(row.slot_id, []).append(row)
+    return found
+
+
+def carriage_json(row: ProvinceCarriage, zone: ZoneInfo) -> dict[str, Any]:
+    """A province's carriage of a slot, as the radio rows of the as-run log give it."""
+    return {
+        "code": row.province_code,
+        "status": row.status,
+        "carried_s": round(row.carried_s, 3),
+        "peak_listeners": row.peak_listeners,
+        "segments": [
+            {
+                "start": _when(datetime.fromisoformat(s["start"]), zone),
+                "end": _when(datetime.fromisoformat(s["end"]), zone),
+            }
+            for s in row.segments
+        ],
+    }
+
+
+def asrun_rows(session: Session, legs: Sequence[AsRunLeg], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The as-run log as `asrun --json` and `GET /api/asrun` give it: `leg_json`, and on
+    the radio rows the provinces that carried it (`provinces`)."""
+    carried = provinces_of(session, [leg.slot_id for leg in legs if leg.leg == "radio"])
+    rows = []
+    for leg in legs:
+        row = leg_json(leg, zone)
+        if leg.leg == "radio":
+            row["provinces"] = [carriage_json(c, zone) for c in carried.get(leg.slot_id, [])]
+        rows.append(row)
+    return rows
 
 
 def mark_missed(session: Session, now: datetime) -> list[Slot]:

@@ -11,12 +11,17 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from broadcaster.errors import BadInput
+from broadcaster.privacy import masked_url
 from broadcaster.provinces.defaults import DEFAULT_PROVINCES
+from broadcaster.schedule.times import parse_duration
 
 
 class _Section(BaseModel):
@@ -38,10 +43,30 @@ class StationSettings(_Section):
     intro: Path | None = None
     outro: Path | None = None
     longest_slot: str = "8h"
+    relay_poll_s: float = Field(5.0, ge=0.5, le=60)
+    """Province relays are polled this often while a slot airs; 3 periods of silence = off."""
     db_outage_grace: str = "10m"
     """How long the leader keeps airing while the database is away (locked, unreachable),
     with the as-run log journalled; then it stops, unless it learns sooner that another
     daemon holds the lease."""
+    horizon_days: int = Field(400, ge=1, le=3660)
+    """Slots are booked at most this many days ahead (a repeat that goes further is refused)."""
+    max_occurrences: int = Field(10_000, ge=1, le=1_000_000)
+    """At most this many slots from one request or one schedule file (repeats counted)."""
+
+    @field_validator("database")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return check_database_url(value)
+
+    @field_validator("longest_slot")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        try:
+            parse_duration(value, "longest_slot")
+        except BadInput as exc:
+            raise ValueError(str(exc).removeprefix("longest_slot: ")) from None
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -69,17 +94,29 @@ class RadioSettings(_Section):
     continuous: bool = True
     """The mount stays on air between slots with the fill; false: on air only during slots."""
 
+    @field_validator("icecast")
+    @classmethod
+    def _server_and_mount(cls, value: str) -> str:
+        return check_mount_url(value)
+
 
 class FacebookSettings(_Section):
     page_id: str
     access_token_env: str = "FB_PAGE_ACCESS_TOKEN"
     graph_api: str = "https://graph.facebook.com/v25.0"
 
+    @field_validator("graph_api")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        _http_parts(value)
+        return value
+
 
 class CallinSettings(_Section):
     webhook_token_env: str = "CALLIN_WEBHOOK_TOKEN"
     caller_key_env: str = "CALLER_HASH_KEY"
-    retention_days: int = Field(90, ge=1)
+    retention_days: int = Field(90, ge=0, le=36_500)
+    """Caller hashes older than this are erased (hourly, and by `callin purge`); 0: all."""
 
 
 class ProvinceSettings(_Section):
@@ -87,6 +124,11 @@ class ProvinceSettings(_Section):
     name: str
     name_km: str | None = None
     relay: str | None = None
+
+    @field_validator("relay")
+    @classmethod
+    def _relay_mount(cls, value: str | None) -> str | None:
+        return None if value is None else check_mount_url(value)
 
 
 class Settings(_Section):
@@ -113,6 +155,17 @@ class Settings(_Section):
             raise ValueError("at least one province is needed")
         return value
 
+    @field_validator("env")
+    @classmethod
+    def _database_override(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        override = value.get("BROADCASTER_DB")
+        if override:
+            try:
+                check_database_url(override)
+            except ValueError as exc:
+                raise ValueError(f"$BROADCASTER_DB: {exc}") from None
+        return value
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.station.timezone)
@@ -136,11 +189,59 @@ class Settings(_Section):
         return value or None
 
 
+DATABASES = ("sqlite", "postgresql", "postgres")
+
+
+def check_database_url(url: str) -> str:
+    """Refuse a database URL SQLAlchemy cannot parse or a database we do not support."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ValueError(
+            f"{masked_url(url)!r} is not a database URL (e.g. sqlite:///var/broadcaster.db or "
+            f"postgresql://user@host/broadcaster): {exc}"
+        ) from None
+    backend = parsed.drivername.partition("+")[0]
+    if backend not in DATABASES:
+        raise ValueError(f"{parsed.drivername!r}: only sqlite and postgresql databases")
+    if backend == "sqlite" and not parsed.database:
+        raise ValueError("a SQLite URL needs a file: sqlite:///var/broadcaster.db")
+    return url
+
+
+def _http_parts(url: str) -> tuple[str, str]:
+    """(host, path) of an http(s) URL with a host and a valid port; ValueError if not."""
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"the scheme must be http or https, not {parts.scheme or 'none'!r}")
+    if not host:
+        raise ValueError("the URL names no server (e.g. http://127.0.0.1:8000/sarika.mp3)")
+    return host, parts.path
+
+
+def check_mount_url(url: str) -> str:
+    """An Icecast server and mount: `http(s)://host[:port]/mount`; ValueError if not."""
+    _host, path = _http_parts(url)
+    if path.strip("/") == "":
+        raise ValueError(
+            "the URL names no mount: give the server and the mount, "
+            "e.g. http://127.0.0.1:8000/sarika.mp3"
+        )
+    return url
+
+
 def _describe(error: ValidationError, where: str) -> BadInput:
     problems = []
     for item in error.errors():
         loc = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        problems.append(f"{loc}: {item['msg']}")
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if loc == "env":  # the only checked variable: $BROADCASTER_DB
+            loc, message = message.split(": ", 1)
+        problems.append(f"{loc}: {message}")
     return BadInput(f"{where}: invalid configuration", problems)
 
 
@@ -166,4 +267,4 @@ def load_settings(config: Path | None = None, env: Mapping[str, str] | None = No
     try:
         return Settings.model_validate({**data, "base_dir": base, "source": source, "env": env})
     except ValidationError as exc:
-        raise _describe(exc, str(path)) from None
+        raise _describe(exc, str(path) if source else "the configuration") from None

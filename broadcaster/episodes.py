@@ -16,10 +16,13 @@ from broadcaster.audio.prepare import PreparedAudio, Progress, prepare_episode
 from broadcaster.config import Settings
 from broadcaster.db.models import Episode
 from broadcaster.errors import BadInput, NotFound
+from broadcaster.privacy import masked_url
+from broadcaster.schedule.limits import Limits
 from broadcaster.schedule.times import iso_local, parse_duration
 from broadcaster.station import Station
 
 LIVE_SCHEMES = ("http", "https", "rtmp", "rtmps", "srt", "icecast")
+MAX_URL_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,15 @@ class EpisodeFields:
 
 
 def check_live_url(url: str, field: str = "url") -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in LIVE_SCHEMES or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        scheme, host, _port = parts.scheme, parts.hostname, parts.port
+    except ValueError:  # a bracket out of place, a port that is not a number
+        scheme, host = "", None
+    if scheme not in LIVE_SCHEMES or not host or len(url) > MAX_URL_LENGTH:
         raise BadInput(
-            f"{field}: {url!r} is not a live feed URL ({', '.join(LIVE_SCHEMES)} with a host)"
+            f"{field}: {masked_url(url)[:MAX_URL_LENGTH]!r} is not a live feed URL "
+            f"({', '.join(LIVE_SCHEMES)} with a host, at most {MAX_URL_LENGTH} characters)"
         )
     return url
 
@@ -129,6 +137,7 @@ def add_live(station: Station, url: str, duration: str, fields: EpisodeFields) -
     fields.check()
     check_live_url(url)
     seconds = parse_duration(duration, "duration").total_seconds()
+    Limits.of(station.settings).check_length(seconds, "duration")
     with station.sessions.begin() as session:
         episode = Episode(created_at=station.clock())
         apply_live(episode, url, seconds)
@@ -166,7 +175,7 @@ def detail(episode: Episode, settings: Settings) -> dict[str, Any]:
         "true_peak_dbtp": _round(episode.true_peak_dbtp),
         "media_path": episode.media_path,
         "card_path": episode.card_path,
-        "source": episode.source,
+        "source": masked_url(episode.source),
         "kind": episode.source_kind,
         "key": episode.key,
         "series": episode.series,

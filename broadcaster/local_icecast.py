@@ -19,6 +19,9 @@ from pathlib import Path
 
 import requests
 
+from broadcaster.files import write_private
+from broadcaster.privacy import child_env
+
 PASSWORD_ENV = "BROADCASTER_DEMO_ICECAST_PASSWORD"
 MOUNT = "/sarika.mp3"
 
@@ -75,14 +78,17 @@ class LocalIcecast:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
         self.password = secrets.token_urlsafe(12)
-        config = self.folder / "icecast.xml"
-        config.write_text(icecast_config(self.port, self.folder, self.password, self.password))
-        os.chmod(config, 0o644)
+        # It holds the passwords: 0600 (icecast reads it before it drops to `nobody`).
+        config = write_private(
+            self.folder / "icecast.xml",
+            icecast_config(self.port, self.folder, self.password, self.password),
+        )
         self.proc = subprocess.Popen(
             ["icecast2", "-c", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            env=child_env(),
         )
         self._wait_ready()
 

@@ -78,3 +78,50 @@ def test_missing_or_broken_config(station_dir: Path) -> None:
     (station_dir / "broadcaster.toml").write_text("[station\n", encoding="utf-8")
     with pytest.raises(BadInput, match="not valid TOML"):
         load_settings(env={})
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "field", "words"),
+    [
+        ('[radio]\nicecast = "http://host:8000"\n', {}, "radio.icecast", "names no mount"),
+        ('[radio]\nicecast = "http://host:8000/"\n', {}, "radio.icecast", "names no mount"),
+        ('[radio]\nicecast = "ftp://host:8000/s.mp3"\n', {}, "radio.icecast", "http or https"),
+        ('[radio]\nicecast = "http://host:port/s.mp3"\n', {}, "radio.icecast", "not a valid URL"),
+        ('[radio]\nicecast = "/sarika.mp3"\n', {}, "radio.icecast", "http or https"),
+        ('[station]\ndatabase = "var/x.db"\n', {}, "station.database", "not a database URL"),
+        ('[station]\ndatabase = "mysql://h/db"\n', {}, "station.database", "only sqlite"),
+        ('[station]\ndatabase = "postgresql://u:pw@h:x/db"\n', {}, "station.database", "u:***@"),
+        ("", {"BROADCASTER_DB": "::::"}, "BROADCASTER_DB", "not a database URL"),
+        ('[facebook]\npage_id = "1"\ngraph_api = "graph.facebook.com"\n', {},
+         "facebook.graph_api", "http or https"),
+        ('[[province]]\ncode = "PNH"\nname = "P"\nrelay = "http://h:8001"\n', {},
+         "province.0.relay", "names no mount"),
+        ('[station]\nhorizon_days = 0\nmax_occurrences = 0\nlongest_slot = "long"\n', {},
+         "station.horizon_days", "greater than or equal to 1"),
+    ],
+)  # fmt: skip
+def test_urls_and_limits_are_checked_when_the_config_loads(
+    station_dir: Path, text: str, env: dict[str, str], field: str, words: str
+) -> None:
+    (station_dir / "broadcaster.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(BadInput) as err:
+        load_settings(env=env)
+    message = str(err.value)
+    assert f"{field}: " in message and words in message, message
+    assert ":pw@" not in message
+
+
+def test_the_limits_have_defaults_a_station_never_reaches(station_dir: Path) -> None:
+    station = load_settings(env={}).station
+    assert (station.horizon_days, station.max_occurrences, station.longest_slot) == (
+        400,
+        10_000,
+        "8h",
+    )
+    (station_dir / "broadcaster.toml").write_text(
+        '[station]\nhorizon_days = 60\nmax_occurrences = 100\nlongest_slot = "2h"\n'
+        '[radio]\nicecast = "https://radio.example.org/live/sarika.mp3"\n',
+        encoding="utf-8",
+    )
+    station = load_settings(env={}).station
+    assert (station.horizon_days, station.max_occurrences, station.longest_slot) == (60, 100, "2h")

@@ -26,6 +26,7 @@ from broadcaster.audio.silence import (
     silence_threshold,
 )
 from broadcaster.errors import BadInput
+from broadcaster.privacy import child_env
 from broadcaster.schedule.times import format_duration
 
 READ_BYTES = 1 << 16
@@ -71,7 +72,9 @@ def analyse(
     envelope = Envelope()
     reported = -1.0
     with ffmpeg.log_file() as err:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
+        proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, env=child_env()
+        )
         assert proc.stdout is not None
         try:
             while block := proc.stdout.read(READ_BYTES):

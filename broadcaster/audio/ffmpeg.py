@@ -15,6 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
+from broadcaster.files import CHILD_UMASK
+from broadcaster.privacy import child_env
+
 FFMPEG = "ffmpeg"
 
 LOG_FLAGS = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info"]
@@ -113,6 +116,8 @@ def run(args: Sequence[str], *, timeout: float | None = None) -> tuple[int, Log]
             stderr=err,
             timeout=timeout,
             check=False,
+            env=child_env(),
+            umask=CHILD_UMASK,
         )
         return proc.returncode, read_log(err)
 

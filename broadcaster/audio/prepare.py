@@ -10,7 +10,9 @@ The entry point for the CLI, the schedule file and the web upload alike:
 4. the title card and its video loop (`card.py`).
 
 Work happens in a hidden folder inside `media_dir`; files are renamed into place only when
-everything succeeded, and the folder is removed whatever happens.
+everything succeeded, and the folder is removed whatever happens (a SIGTERM included, under
+`sigterm_stops_preparation`). The media folder is 0700 and what goes on air 0600: nobody
+else on the machine can replace it.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
+import sys
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 from broadcaster.audio.analysis import analyse
 from broadcaster.audio.card import render_card, render_loop
@@ -37,6 +43,7 @@ from broadcaster.audio.probe import probe
 from broadcaster.audio.rendition import Assembly, render
 from broadcaster.config import Settings
 from broadcaster.errors import BadInput
+from broadcaster.files import make_private, private_dir
 from broadcaster.schedule.times import format_duration, parse_duration
 
 Progress = Callable[[str, float], None]
@@ -101,9 +108,8 @@ def prepare_episode(
             f"longest possible slot ({station.longest_slot})"
         )
     digest = sha256_of(source)
-    media_dir = settings.path(station.media_dir)
-    media_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".prepare-", dir=media_dir))
+    media_dir = private_dir(settings.path(station.media_dir))
+    work = Path(tempfile.mkdtemp(prefix=".prepare-", dir=media_dir))  # 0700
     placed: list[Path] = []
     try:
         analysis = analyse(source, info, _stage(progress, "analyse"))
@@ -154,6 +160,7 @@ def prepare_episode(
             (card_mp4, media_dir / f"{stem}-card.mp4"),
         ]
         for made, dest in targets:
+            make_private(made)
             os.replace(made, dest)
             placed.append(dest)
     except RuntimeError as exc:
@@ -221,6 +228,27 @@ def _render(
         f"{result.integrated_lufs:.1f} LUFS, true peak {result.true_peak_dbtp:.1f} dBTP "
         f"(target {target:.1f} LUFS, at most {TRUE_PEAK_CEILING_DBTP:.0f} dBTP)"
     )
+
+
+class Terminated(SystemExit):
+    """SIGTERM arrived while preparing: unwinds like an exception, so every `finally` runs
+    (ffmpeg children stopped, the half-made folder removed), then exits 143."""
+
+
+@contextmanager
+def sigterm_stops_preparation() -> Iterator[None]:
+    """Within this block (in the main thread), SIGTERM stops the preparation cleanly
+    instead of killing the process with its ffmpeg children running and its work on disk."""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        sys.stderr.write("error: stopped by SIGTERM; nothing was stored\n")
+        raise Terminated(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _remove(paths: list[Path]) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadcaster.errors import BadInput
+from broadcaster.privacy import child_env
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def probe(path: Path) -> Probe:
         capture_output=True,
         text=True,
         timeout=60,
+        env=child_env(),
     )
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["unreadable"])[-1]

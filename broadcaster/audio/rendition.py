@@ -20,6 +20,8 @@ from broadcaster.audio.intro_outro import OUTPUT_RATE
 from broadcaster.audio.loudness import FILTER as EBUR128
 from broadcaster.audio.loudness import GainPlan, Loudness, limiter_filters, parse_summary
 from broadcaster.audio.silence import Trim
+from broadcaster.files import CHILD_UMASK
+from broadcaster.privacy import child_env
 
 BITRATE = "192k"
 FADE_IN_S = 0.05
@@ -133,6 +135,8 @@ def render(
                 stdout=subprocess.PIPE,
                 stderr=encode_err,
                 pass_fds=(progress.write_fd,),
+                env=child_env(),
+                umask=CHILD_UMASK,
             )
         except BaseException:
             progress.close()
@@ -140,7 +144,11 @@ def render(
         assert encoder.stdout is not None
         try:
             measurer = subprocess.Popen(
-                meter, stdin=encoder.stdout, stdout=subprocess.DEVNULL, stderr=meter_err
+                meter,
+                stdin=encoder.stdout,
+                stdout=subprocess.DEVNULL,
+                stderr=meter_err,
+                env=child_env(),
             )
         except BaseException:
             progress.close()

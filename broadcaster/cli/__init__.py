@@ -13,7 +13,18 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from broadcaster.cli import asrun, daemon, episode, report, schedule, setup, user, web
+from broadcaster.cli import (
+    asrun,
+    callin,
+    daemon,
+    episode,
+    province,
+    report,
+    schedule,
+    setup,
+    user,
+    web,
+)
 from broadcaster.cli.common import CliState
 from broadcaster.errors import BadInput, NotReady
 
@@ -29,6 +40,8 @@ app.add_typer(episode.app, name="episode")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(user.app, name="user")
 app.add_typer(report.app, name="report")
+app.add_typer(province.app, name="province")
+app.add_typer(callin.app, name="callin")
 app.command("init")(setup.init)
 app.command("demo")(setup.demo)
 app.command("asrun")(asrun.asrun)
@@ -59,7 +72,11 @@ def _fail(code: int, message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the command line; turn the station's errors into messages and exit codes."""
+    """Run the command line; turn the station's errors into messages and exit codes.
+
+    Whatever it writes is its own: nothing is readable or writable by others (umask 077),
+    whatever the caller's umask (the files it makes on purpose say so too)."""
+    os.umask(os.umask(0o077) | 0o077)
     try:
         app(args=argv, prog_name="broadcaster")
     except BadInput as exc:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from broadcaster import episodes as library
+from broadcaster.audio.prepare import sigterm_stops_preparation
 from broadcaster.cli.common import (
     DescriptionOpt,
     JsonOpt,
@@ -18,6 +19,7 @@ from broadcaster.cli.common import (
     print_json,
     say,
 )
+from broadcaster.privacy import masked_url
 from broadcaster.schedule.times import format_duration
 
 app = typer.Typer(
@@ -38,10 +40,11 @@ def add(
     """Check and prepare a recording for broadcast, and add it to the library.
 
     The file is probed, checked and turned into a broadcast-ready rendition now, so that
-    nothing can go wrong with it at air time. Nothing is stored if it is unfit.
+    nothing can go wrong with it at air time. Nothing is stored if it is unfit, or if it
+    is stopped (Ctrl-C, SIGTERM): its ffmpeg processes end and its work folder goes.
     """
     fields = library.EpisodeFields(title, series, tuple(partner or ()), description)
-    with open_station(ctx) as station:
+    with sigterm_stops_preparation(), open_station(ctx) as station:
         episode = library.add_file(station, file, fields, progress=ProgressLine(file.name))
         if json_out:
             print_json(library.summary(episode))
@@ -73,7 +76,7 @@ def add_live(
         else:
             typer.echo(
                 f"Live episode {episode.id} added: {episode.title} "
-                f"({format_duration(episode.duration_s)} from {url})"
+                f"({format_duration(episode.duration_s)} from {masked_url(url)})"
             )
 
 

@@ -12,3 +12,11 @@ app = typer.Typer(
 # The commands register themselves here:
 #   report airtime -> broadcaster/cli/report_airtime.py
 #   report callins -> broadcaster/cli/report_callins.py
+
+from broadcaster.cli.report_callins import callins as _callins  # noqa: E402
+
+app.command("callins")(_callins)
+
+from broadcaster.cli.report_airtime import airtime as _airtime  # noqa: E402
+
+app.command("airtime")(_airtime)

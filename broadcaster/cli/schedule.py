@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from broadcaster.audio.prepare import sigterm_stops_preparation
 from broadcaster.cli.common import (
     FromOpt,
     JsonOpt,
@@ -23,6 +24,7 @@ from broadcaster.db.models import DESTINATIONS
 from broadcaster.errors import BadInput
 from broadcaster.schedule import book, export
 from broadcaster.schedule.apply import Plan, apply_schedule
+from broadcaster.schedule.limits import Limits
 from broadcaster.schedule.times import parse_duration, parse_time, show_local
 
 app = typer.Typer(
@@ -69,12 +71,14 @@ def add(
         zone, now = station.settings.zone, station.clock()
         if (at is None) == (in_ is None):
             raise BadInput("give the start with either --at TIME or --in DURATION")
+        limits = Limits.of(station.settings)
         if at:
             start = parse_time(at, zone, "--at")
         else:  # on a whole second, as it is shown: `--in 12s` is 12 to 13 s from now
             start = now + parse_duration(in_ or "", "--in")
             if start.microsecond:
                 start = start.replace(microsecond=0) + timedelta(seconds=1)
+        limits.check_start(start, now, zone, "--at" if at else "--in")
         with station.sessions.begin() as session:
             request = book.SlotRequest(
                 episode_id=episode_id,
@@ -85,7 +89,7 @@ def add(
                 ),
                 repeat=repeat,
             )
-            slots = book.add_slots(session, request, zone, now)
+            slots = book.add_slots(session, request, zone, now, limits=limits)
             if json_out:
                 print_json([book.slot_json(s, zone) for s in slots])
                 return
@@ -158,7 +162,7 @@ def apply(
     origins are left alone. Every problem in the file is listed at once; a slot in the
     past is one of them unless --future-only leaves it out.
     """
-    with open_station(ctx) as station:
+    with sigterm_stops_preparation(), open_station(ctx) as station:
         plan = apply_schedule(
             station, file, dry_run, progress=ProgressLine("preparing"), skip_past=future_only
         )
@@ -167,7 +171,8 @@ def apply(
 
 def _print_plan(plan: Plan, dry_run: bool, shown: int = 20) -> None:
     head = "Plan (dry run, nothing changed)" if dry_run else "Applied"
-    typer.echo(f"{head} for {plan.origin}:")
+    series = f" (series {plan.series!r})" if plan.series else ""
+    typer.echo(f"{head} for {plan.origin}{series}:")
     sections = [
         ("episodes added", plan.episodes_added),
         ("episodes changed", plan.episodes_changed),

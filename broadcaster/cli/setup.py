@@ -15,7 +15,7 @@ from broadcaster import asrun
 from broadcaster.cli.common import state
 from broadcaster.cli.daemon import serve
 from broadcaster.config import RadioSettings, Settings
-from broadcaster.db.models import Episode
+from broadcaster.db.models import Episode, User
 from broadcaster.db.reference import initialise
 from broadcaster.errors import NotReady
 from broadcaster.local_icecast import PASSWORD_ENV, start_if_installed
@@ -23,6 +23,7 @@ from broadcaster.schedule import book
 from broadcaster.schedule.apply import Plan, apply_schedule
 from broadcaster.schedule.times import format_duration, parse_duration, show_local
 from broadcaster.station import Station
+from broadcaster.users import add_user, revoke_user
 
 DEMO_SCHEDULE = Path("schedules/a2i-dialogues.toml")
 
@@ -128,18 +129,32 @@ def _loaded(plan: Plan) -> str:
     return ", ".join(parts)
 
 
-def _start_web(stack: ExitStack, settings: Settings) -> str:
-    """The API beside the demo's daemon, and the line that says where; a taken port is
-    said, not fatal, for a demo."""
+DEMO_OPERATOR = "demo-operator"
+
+
+def _demo_operator(station: Station) -> str:
+    """The demo operator's token, new on each run (the previous one stops working)."""
+    with station.sessions.begin() as session:
+        if session.scalar(select(User.id).where(User.name == DEMO_OPERATOR)) is not None:
+            revoke_user(session, DEMO_OPERATOR)
+        _user, token = add_user(session, DEMO_OPERATOR, "operator", station.clock())
+    return token
+
+
+def _start_web(stack: ExitStack, settings: Settings, station: Station) -> str:
+    """The pages and the API beside the demo's daemon, the lines that say where and how to
+    sign in; a taken port is said, not fatal, for a demo."""
     from broadcaster.web.server import WebServer
 
     try:
         server = stack.enter_context(WebServer.own_station(settings))
     except NotReady as exc:
-        return f"  API:       not served ({exc})"
+        return f"  Pages:     not served ({exc})"
+    token = _demo_operator(station)
     return (
-        f"  API docs:  {server.url}/docs  (sign in with the token that "
-        "`.venv/bin/broadcaster user add NAME --role operator` prints)"
+        f"  Pages:     {server.url}/  (week, episodes, on air, log, provinces)\n"
+        f"  Sign in:   as {DEMO_OPERATOR} with the token {token}\n"
+        f"  API docs:  {server.url}/docs  (the same token)"
     )
 
 
@@ -156,7 +171,7 @@ def air_demo(
     station = Station.open(settings)
     api = ExitStack()
     try:
-        api_line = _start_web(api, settings) if web else None
+        api_line = _start_web(api, settings, station) if web else None
         with station.sessions.begin() as session:
             episode = session.scalars(select(Episode).order_by(Episode.id)).first()
             if episode is None:

@@ -49,6 +49,14 @@ for this station (e.g. no province has a relay)."""
 
 def _register_all() -> None:
     """The monitors of the station's parts (each registers with one line here)."""
+    from broadcaster.provinces.monitor import province_monitor  # relays, heartbeats
+
+    FACTORIES.extend(f for f in [province_monitor] if f not in FACTORIES)
+    from broadcaster.callins import monitors as callins
+
+    for factory in (callins.comment_counter, callins.hash_eraser):
+        if factory not in FACTORIES:
+            FACTORIES.append(factory)
 
 
 class Monitors:

@@ -23,6 +23,7 @@ from broadcaster.config import Settings
 from broadcaster.db.models import Episode, Slot
 from broadcaster.errors import BadInput, NotFound
 from broadcaster.facebook import GraphClient, prepare_live_video
+from broadcaster.files import private_dir
 from broadcaster.outputs.causes import mask
 from broadcaster.playout.run import card_loop_for
 from broadcaster.states import ACTIVE
@@ -148,7 +149,7 @@ def _reachable(name: str, url: str) -> Check:
 def _aircheck_folder(settings: Settings, leg: str) -> Check:
     folder = settings.path(settings.station.aircheck_dir)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
     except OSError as exc:
         return Check(leg, False, f"aircheck folder {folder}: {exc.strerror}")
     if not os.access(folder, os.W_OK):

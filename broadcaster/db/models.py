@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -71,6 +72,12 @@ class Province(Base):
     relay: Mapped[str | None] = mapped_column(String(500))
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    heartbeat_token_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    """SHA-256 of the relay site's heartbeat token (`province token CODE`); never the token."""
+    last_heartbeat_at: Mapped[datetime | None]
+    """When the site last posted a heartbeat, and what it said (carrying, listeners)."""
+    last_carrying: Mapped[bool | None]
+    last_listeners: Mapped[int | None] = mapped_column(Integer)
 
 
 class Destination(Base):
@@ -105,7 +112,9 @@ class Episode(Base):
 
 
 class Slot(Base):
-    """One airing of an episode. `origin` says who owns it: `cli`, `web` or `file:NAME`."""
+    """One airing of an episode. `origin` says who owns it: `cli`, `web`, or a schedule file:
+    `file:PATH` (relative to the station's `schedules/` folder, absolute outside it) with
+    the file's `series` in `origin_series`; only that file changes its slots."""
 
     __tablename__ = "slots"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,7 +124,8 @@ class Slot(Base):
     destinations: Mapped[list[str]] = mapped_column(JSON)
     provinces: Mapped[list[str]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default=SlotStatus.SCHEDULED)
-    origin: Mapped[str] = mapped_column(String(200), default="cli")
+    origin: Mapped[str] = mapped_column(String(1000), default="cli")
+    origin_series: Mapped[str | None] = mapped_column(String(254))
     origin_key: Mapped[str | None] = mapped_column(String(200))
     repeat: Mapped[str | None] = mapped_column(String(500))
     preflight: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -163,7 +173,22 @@ class ProvinceCarriage(Base):
     slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
     province_code: Mapped[str] = mapped_column(ForeignKey("provinces.code"))
     segments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """`[{"start", "end"}]` (ISO 8601, UTC), clipped to the slot."""
     status: Mapped[str] = mapped_column(String(10), default="unknown")
+    """`full` (98 % of the slot or more), `partial`, `none`, `unknown` (nothing reported)."""
+    carried_s: Mapped[float] = mapped_column(Float, default=0.0)
+    peak_listeners: Mapped[int | None] = mapped_column(Integer)
+    slot_start: Mapped[datetime]
+    """The slot's start and length, copied here so the airtime report reads one table."""
+    scheduled_s: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        UniqueConstraint("slot_id", "province_code"),
+        Index(
+            "ix_province_carriage_report",
+            "province_code", "status", "slot_start", "scheduled_s", "carried_s",
+        ),
+    )
 
 
 class CallIn(Base):
@@ -172,12 +197,35 @@ class CallIn(Base):
     __tablename__ = "callins"
     id: Mapped[int] = mapped_column(primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
-    province_code: Mapped[str] = mapped_column(ForeignKey("provinces.code"))
-    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("provinces.code"))
+    """None: the caller's province is unknown (reported under `unknown`)."""
+    slot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("slots.id", ondelete="SET NULL"), index=True
+    )
     topic: Mapped[str | None] = mapped_column(String(500))
     state: Mapped[str] = mapped_column(String(10), default="waiting")
-    caller_hash: Mapped[str | None] = mapped_column(String(64))
+    caller_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     entered_by: Mapped[str] = mapped_column(String(20), default="operator")
+    delivery_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    """The telephony gateway's id of the delivery: a retried delivery is counted once."""
+    caller_call: Mapped[int | None] = mapped_column(Integer)
+    """This caller's how-many-th call it is (1 first, 2 the call that made them a repeat
+    caller...), fixed when it arrives, so the counts stay once the hash is erased; None:
+    no key, callers cannot be told apart."""
+    screened_at: Mapped[datetime | None]
+    """When it left `waiting` (how long it waited)."""
+
+
+class SlotComments(Base):
+    """Online participation: the comments on a slot's Facebook live video, as last counted."""
+
+    __tablename__ = "slot_comments"
+    slot_id: Mapped[int] = mapped_column(
+        ForeignKey("slots.id", ondelete="CASCADE"), primary_key=True
+    )
+    live_video_id: Mapped[str] = mapped_column(String(64))
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    counted_at: Mapped[datetime]
 
 
 class User(Base):

@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from broadcaster.errors import BadInput
+from broadcaster.files import private_dir
 
 SessionFactory = sessionmaker[Session]
 
@@ -32,7 +33,7 @@ def make_engine(url: str) -> Engine:
         raise BadInput(f"database: not a database URL: {url!r}") from None
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_dir(Path(parsed.database).parent)
         engine = create_engine(url, connect_args={"timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

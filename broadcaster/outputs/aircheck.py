@@ -7,6 +7,7 @@ import logging
 import shutil
 from pathlib import Path
 
+from broadcaster.files import private_dir
 from broadcaster.outputs.causes import DISK_FULL
 from broadcaster.outputs.leg import FfmpegLeg, Health, Segment
 
@@ -44,7 +45,7 @@ class AircheckLeg(FfmpegLeg):
         self._refused: str | None = None
 
     def start(self, segment: Segment, at: float | None = None) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         free = shutil.disk_usage(self.path.parent).free
         if free < MIN_FREE_BYTES:
             self._refused = f"{DISK_FULL}: {free // 1024} KB free in {self.path.parent}"

@@ -13,11 +13,17 @@ import shutil
 import subprocess
 from typing import Any
 
+from broadcaster.files import CHILD_UMASK
+from broadcaster.privacy import child_env
+
 DIE_WITH_DAEMON = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
 
 
 def spawn(args: list[str], **popen: Any) -> subprocess.Popen[bytes]:
-    """`subprocess.Popen([*DIE_WITH_DAEMON, *args], **popen)`."""
+    """`subprocess.Popen([*DIE_WITH_DAEMON, *args], **popen)`, with a minimal environment
+    (no secrets) and a umask that keeps what ffmpeg writes (airchecks) private."""
+    popen.setdefault("env", child_env())
+    popen.setdefault("umask", CHILD_UMASK)
     return subprocess.Popen([*DIE_WITH_DAEMON, *args], **popen)
 
 

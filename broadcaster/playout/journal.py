@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from broadcaster.daemon.leader import is_dead_here
+from broadcaster.files import private_dir
 from broadcaster.playout.asrun import Earlier, record_legs
 from broadcaster.playout.supervise import LegRecord
 from broadcaster.playout.timing import Gap
@@ -193,7 +194,7 @@ class AsRunWriter:
         if not batch:
             return
         lines = "".join(json.dumps(s.as_json(), ensure_ascii=False) + "\n" for s in batch)
-        self.journal.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.journal.parent)
         with _locked(self.journal) as fd:
             os.lseek(fd, 0, os.SEEK_END)
             os.write(fd, lines.encode("utf-8"))

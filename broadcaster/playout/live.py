@@ -23,6 +23,7 @@ from typing import IO, Any
 from broadcaster.clock import Clock, system_clock
 from broadcaster.outputs.spawn import close_pipes, spawn
 from broadcaster.playout.timing import Gap, backoff
+from broadcaster.privacy import masked_url
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ class LiveFeed:
             failures = 1 if got_any else failures + 1
             if self._stop.wait(backoff(failures, 0.5, self.retry_cap_s)):
                 return
-            log.info("live feed: retrying %s", self.feed_url)
+            log.info("live feed: retrying %s", masked_url(self.feed_url))
 
     # -- the pacer: one chunk every 0.1 s to every leg ----------------------------------
     def _pace(self) -> None:

@@ -1,8 +1,10 @@
 """`schedule apply`: make the slots a schedule file owns match it, all or nothing.
 
 Episodes are matched by key and slots by (file, episode key, entry, occurrence), so
-applying the same file twice changes nothing. Every problem is gathered before any
-change is made; one problem stops the whole apply.
+applying the same file twice changes nothing. A file owns the slots it made: they carry its
+path (relative to the station's `schedules/` folder, or absolute outside it) and its
+`series`, so another file, even of the same name, never changes them. Every problem is
+gathered before any change is made; one problem stops the whole apply.
 
 A slot the file places in the past is a problem, unless `skip_past` asks to leave such
 occurrences out (`schedule apply --future-only`, and `demo` loading a dated series): then
@@ -27,6 +29,7 @@ from broadcaster.audio.prepare import PreparedAudio, Progress, sha256_of
 from broadcaster.config import Settings
 from broadcaster.db.models import Episode, Slot
 from broadcaster.errors import BadInput
+from broadcaster.files import is_regular_file
 from broadcaster.schedule.book import (
     active_province_codes,
     bookings_between,
@@ -34,6 +37,7 @@ from broadcaster.schedule.book import (
     slot_length,
 )
 from broadcaster.schedule.file import EpisodeEntry, ScheduleFile, SlotEntry, parse_schedule
+from broadcaster.schedule.limits import Limits
 from broadcaster.schedule.lock import lock_schedule
 from broadcaster.schedule.overlaps import Booking, clashes
 from broadcaster.schedule.times import show_local
@@ -58,6 +62,7 @@ class Wanted:
 @dataclass
 class Plan:
     origin: str
+    series: str | None = None
     episodes_added: list[str] = field(default_factory=list)
     episodes_changed: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
@@ -89,18 +94,42 @@ class _EpisodeWork:
     duration_s: float | None = None  # known once the episode is planned; None if it failed
 
 
-def origin_of(path: Path) -> str:
-    return f"file:{path.name}"
+SCHEDULES = Path("schedules")
+"""The station's folder of schedule files, beside its config (or the current folder)."""
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""A schedule file larger than this is refused (10,000 slots take about 1 MB)."""
 
 
-def read_schedule(path: Path, settings: Settings) -> ScheduleFile:
+def origin_of(path: Path, settings: Settings) -> str:
+    """`file:PATH`: the file's path relative to the station's `schedules/` folder, or its
+    absolute path when it lies outside it."""
+    resolved = path.resolve()
+    folder = settings.path(SCHEDULES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{path}: schedule file not found") from None
+        return f"file:{resolved.relative_to(folder).as_posix()}"
+    except ValueError:
+        return f"file:{resolved.as_posix()}"
+
+
+def read_schedule(path: Path, settings: Settings, now: datetime | None = None) -> ScheduleFile:
+    """The file's entries; only a regular file is read (a FIFO or a device would block or
+    never end), and at most `MAX_FILE_BYTES` of it."""
+    if not path.exists():
+        raise BadInput(f"{path}: schedule file not found")
+    if not is_regular_file(path):
+        raise BadInput(f"{path}: not a regular file (a schedule file is a TOML file)")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise BadInput(
+                f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
+                "split the series into several files"
+            )
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path}: cannot be read ({exc})") from None
-    return parse_schedule(text, settings.zone, str(path))
+    return parse_schedule(text, settings.zone, str(path), Limits.of(settings), now)
 
 
 def apply_schedule(
@@ -115,10 +144,10 @@ def apply_schedule(
     With `skip_past`, occurrences that have already started are left out (listed in
     `Plan.skipped`) instead of being problems; a repeated slot keeps its future ones.
     """
-    parsed = read_schedule(path, station.settings)
-    problems = list(parsed.problems)
-    plan = Plan(origin=origin_of(path))
     now = station.clock()
+    parsed = read_schedule(path, station.settings, now)
+    problems = list(parsed.problems)
+    plan = Plan(origin=origin_of(path, station.settings), series=parsed.series)
     zone = station.settings.zone
     with _media_for(station.settings, dry_run) as settings, station.sessions() as session:
         works = _episode_work(session, parsed, settings, problems, plan, progress)
@@ -126,7 +155,14 @@ def apply_schedule(
             if not dry_run:  # from the overlap check to the commit, nobody else books
                 lock_schedule(session)
             wanted = _wanted_slots(session, parsed, works, problems)
-            existing = session.scalars(select(Slot).where(Slot.origin == plan.origin)).all()
+            existing = session.scalars(
+                select(Slot).where(
+                    Slot.origin == plan.origin,
+                    Slot.origin_series.is_(None)
+                    if plan.series is None
+                    else Slot.origin_series == plan.series,
+                )
+            ).all()
             to_add, to_change, to_cancel = _diff(
                 wanted, existing, now, zone, plan, problems, skip_past
             )
@@ -134,7 +170,7 @@ def apply_schedule(
             if problems:
                 raise BadInput(f"{path}: {len(problems)} problem(s); nothing was changed", problems)
             if not dry_run:
-                _write(session, works, to_add, to_change, to_cancel, plan.origin, now)
+                _write(session, works, to_add, to_change, to_cancel, plan, now)
                 session.commit()
                 plan.applied = True
         except BaseException:
@@ -405,7 +441,7 @@ def _write(
     to_add: list[Wanted],
     to_change: list[tuple[Slot, Wanted]],
     to_cancel: list[Slot],
-    origin: str,
+    plan: Plan,
     now: datetime,
 ) -> None:
     ids: dict[str, int] = {}
@@ -420,7 +456,8 @@ def _write(
                 destinations=list(want.destinations),
                 provinces=list(want.provinces),
                 status=SlotStatus.SCHEDULED,
-                origin=origin,
+                origin=plan.origin,
+                origin_series=plan.series,
                 origin_key=want.key,
                 repeat=want.repeat,
                 created_at=now,

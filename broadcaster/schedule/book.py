@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from broadcaster.db.models import DESTINATIONS, Episode, Province, Slot
 from broadcaster.errors import BadInput, Conflict, NotFound
+from broadcaster.schedule.limits import Limits
 from broadcaster.schedule.lock import lock_schedule
 from broadcaster.schedule.overlaps import Booking, clashes
-from broadcaster.schedule.recurrence import expand
+from broadcaster.schedule.recurrence import check_rule, expand
 from broadcaster.schedule.times import iso_local, show_local
 from broadcaster.states import ACTIVE, OCCUPYING, SlotStatus
 
@@ -115,17 +116,33 @@ def clash_messages(found: list[tuple[Booking, Booking, str]]) -> list[str]:
 
 
 def add_slots(
-    session: Session, request: SlotRequest, zone: ZoneInfo, now: datetime, origin: str = "cli"
+    session: Session,
+    request: SlotRequest,
+    zone: ZoneInfo,
+    now: datetime,
+    origin: str = "cli",
+    limits: Limits | None = None,
 ) -> list[Slot]:
-    """Create the slot (or its repeats); refuse the past and overlaps, naming the slot.
+    """Create the slot (or its repeats); refuse the past, overlaps (naming the slot) and
+    what goes beyond the `limits` (the horizon, the number of slots).
 
     The schedule is locked for the rest of the transaction: two bookings never both find
     the same time free (the CLI, the web and schedule files alike)."""
+    limits = limits or Limits()
     lock_schedule(session)
     episode = session.get(Episode, request.episode_id)
     if episode is None:
         raise NotFound(f"episode {request.episode_id}: no such episode (see `episode list`)")
-    starts = expand(request.start, request.repeat, zone)
+    if request.repeat:
+        check_rule(request.repeat)
+    limits.check_start(request.start, now, zone, "start")
+    starts = expand(
+        request.start,
+        request.repeat,
+        zone,
+        limit=limits.max_occurrences,
+        until=limits.until(now),
+    )
     if starts[0] <= now:
         raise BadInput(
             f"start: {show_local(starts[0], zone)} is in the past "

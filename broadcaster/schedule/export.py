@@ -8,9 +8,8 @@ import json
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 from broadcaster.db.models import Slot
+from broadcaster.reports.output import spreadsheet_safe
 from broadcaster.schedule.book import slot_json
 from broadcaster.states import SlotStatus
 
@@ -24,6 +23,7 @@ def to_json(slots: Sequence[Slot], zone: ZoneInfo) -> str:
 
 
 def to_csv(slots: Sequence[Slot], zone: ZoneInfo) -> str:
+    """One row per slot; a title a spreadsheet would run as a formula gets a leading `'`."""
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -31,12 +31,14 @@ def to_csv(slots: Sequence[Slot], zone: ZoneInfo) -> str:
         row = slot_json(slot, zone, with_title=True)
         row["destinations"] = " ".join(row["destinations"])
         row["provinces"] = " ".join(row["provinces"])
-        writer.writerow(row)
+        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
     return out.getvalue()
 
 
 def to_ics(slots: Sequence[Slot], zone: ZoneInfo, station: str) -> str:
     """An iCalendar feed: one event per slot, in the station's zone with its VTIMEZONE."""
+    from icalendar import Calendar, Event  # a third of a second to import: only when asked
+
     cal = Calendar()
     cal.add("prodid", "-//Broadcaster//Dialogue schedule//EN")
     cal.add("version", "2.0")

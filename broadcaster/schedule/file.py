@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 
 from broadcaster.db.models import DESTINATIONS
 from broadcaster.errors import BadInput
+from broadcaster.schedule.limits import Limits
 from broadcaster.schedule.recurrence import check_rule, expand
 from broadcaster.schedule.times import parse_duration, parse_time
 
 EPISODE_KEYS = {"key", "title", "file", "live", "duration", "partners", "description", "series"}
 SLOT_KEYS = {"episode", "at", "to", "provinces", "repeat"}
+MAX_SERIES = 254
 
 T = TypeVar("T")
 
@@ -67,8 +69,20 @@ class ScheduleFile:
     refused_slots: list[SlotRefs] = field(default_factory=list)
 
 
-def parse_schedule(text: str, zone: ZoneInfo, name: str = "schedule") -> ScheduleFile:
-    """Entries of a schedule file; `problems` lists everything wrong, each with its place."""
+def parse_schedule(
+    text: str,
+    zone: ZoneInfo,
+    name: str = "schedule",
+    limits: Limits | None = None,
+    now: datetime | None = None,
+) -> ScheduleFile:
+    """Entries of a schedule file; `problems` lists everything wrong, each with its place.
+
+    With `now`, slots beyond the `limits`' horizon are problems; the whole file makes at
+    most `limits.max_occurrences` slots, and no live episode lasts beyond the longest slot.
+    """
+    limits = limits or Limits()
+    bounds = _Bounds(limits, now)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -77,6 +91,8 @@ def parse_schedule(text: str, zone: ZoneInfo, name: str = "schedule") -> Schedul
     result = ScheduleFile(series=series if isinstance(series, str) else None)
     if series is not None and not isinstance(series, str):
         result.problems.append(f"{name}: series: must be text")
+    elif isinstance(series, str) and len(series) > MAX_SERIES:
+        result.problems.append(f"{name}: series: {len(series)} characters; at most {MAX_SERIES}")
     unknown = set(data) - {"series", "episode", "slot"}
     if unknown:
         result.problems.append(f"{name}: unknown table or key: {', '.join(sorted(unknown))}")
@@ -84,11 +100,34 @@ def parse_schedule(text: str, zone: ZoneInfo, name: str = "schedule") -> Schedul
     slots = _table_list(data, "slot", name, result.problems)
     seen: set[str] = set()
     for i, raw in enumerate(episodes, 1):
-        _collect(result.problems, _episode, raw, f"{name}: episode #{i}", result, seen)
+        _collect(result.problems, _episode, raw, f"{name}: episode #{i}", result, seen, bounds)
     ordinals: dict[str, int] = {}
+    made = 0
     for i, raw in enumerate(slots, 1):
-        _collect(result.problems, _slot, raw, f"{name}: slot #{i}", zone, result, ordinals)
+        where = f"{name}: slot #{i}"
+        before = len(result.slots)
+        _collect(result.problems, _slot, raw, where, zone, result, ordinals, bounds)
+        made += sum(len(s.starts) for s in result.slots[before:])
+        if made > limits.max_occurrences:  # stop expanding: the file is refused already
+            result.problems.append(
+                f"{where}: the file makes more than {limits.max_occurrences} slots "
+                f"({made} up to this entry); at most {limits.max_occurrences} from one "
+                "schedule file ([station] max_occurrences)"
+            )
+            break
     return result
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """The limits as a file is read; `now` None: no horizon (a file read to show it)."""
+
+    limits: Limits
+    now: datetime | None
+
+    @property
+    def until(self) -> datetime | None:
+        return None if self.now is None else self.limits.until(self.now)
 
 
 def _table_list(data: dict[str, Any], key: str, name: str, problems: list[str]) -> list[Any]:
@@ -140,7 +179,9 @@ def _unknown_keys(raw: dict[str, Any], allowed: set[str]) -> None:
         raise BadInput(f"unknown key {', '.join(extra)} (allowed: {', '.join(sorted(allowed))})")
 
 
-def _episode(raw: dict[str, Any], where: str, result: ScheduleFile, seen: set[str]) -> None:
+def _episode(
+    raw: dict[str, Any], where: str, result: ScheduleFile, seen: set[str], bounds: _Bounds
+) -> None:
     found: list[str] = []
     _check(found, lambda: _unknown_keys(raw, EPISODE_KEYS))
     key = _check(found, lambda: _text(raw, "key", required=True))
@@ -157,7 +198,7 @@ def _episode(raw: dict[str, Any], where: str, result: ScheduleFile, seen: set[st
     if ("file" in raw) == ("live" in raw):
         found.append('give either file = "..." or live = "..." (with duration)')
     elif "live" in raw:
-        duration_s = _check(found, lambda: _live_duration(raw))
+        duration_s = _check(found, lambda: _live_duration(raw, bounds.limits))
     elif "duration" in raw:
         found.append("duration: only for live episodes; a file's length is measured")
     partners = raw.get("partners", [])
@@ -166,7 +207,10 @@ def _episode(raw: dict[str, Any], where: str, result: ScheduleFile, seen: set[st
     ):
         found.append("partners: must be a list of names")
     description = _check(found, lambda: _text(raw, "description"))
-    series = _check(found, lambda: _text(raw, "series")) or result.series
+    own_series = _check(found, lambda: _text(raw, "series"))
+    if own_series is not None and len(own_series) > MAX_SERIES:
+        found.append(f"series: {len(own_series)} characters; at most {MAX_SERIES}")
+    series = own_series or result.series
     _refuse(found)
     assert key is not None and title is not None
     result.episodes.append(
@@ -184,14 +228,21 @@ def _episode(raw: dict[str, Any], where: str, result: ScheduleFile, seen: set[st
     )
 
 
-def _live_duration(raw: dict[str, Any]) -> float:
+def _live_duration(raw: dict[str, Any], limits: Limits) -> float:
     duration = _text(raw, "duration", required=True)
     assert duration is not None
-    return parse_duration(duration, "duration").total_seconds()
+    seconds = parse_duration(duration, "duration").total_seconds()
+    limits.check_length(seconds, "duration")
+    return seconds
 
 
 def _slot(
-    raw: dict[str, Any], where: str, zone: ZoneInfo, result: ScheduleFile, ordinals: dict[str, int]
+    raw: dict[str, Any],
+    where: str,
+    zone: ZoneInfo,
+    result: ScheduleFile,
+    ordinals: dict[str, int],
+    bounds: _Bounds,
 ) -> None:
     found: list[str] = []
     _check(found, lambda: _unknown_keys(raw, SLOT_KEYS))
@@ -203,7 +254,7 @@ def _slot(
     repeat = _check(found, lambda: _text(raw, "repeat"))
     starts = None
     if start is not None:
-        starts = _check(found, lambda: expand(start, repeat, zone))
+        starts = _check(found, lambda: _starts(start, repeat, zone, bounds))
     elif repeat is not None:  # its own problems, even though `at` has one
         _check(found, lambda: check_rule(repeat))
     if found:
@@ -216,6 +267,13 @@ def _slot(
     result.slots.append(
         SlotEntry(episode, tuple(starts), dests, provinces, repeat, ordinal, f"{where} ({at})")
     )
+
+
+def _starts(start: datetime, repeat: str | None, zone: ZoneInfo, bounds: _Bounds) -> list[datetime]:
+    limits = bounds.limits
+    if bounds.now is not None:
+        limits.check_start(start, bounds.now, zone, "at")
+    return expand(start, repeat, zone, limit=limits.max_occurrences, until=bounds.until)
 
 
 def _destinations(raw: dict[str, Any]) -> tuple[str, ...]:

@@ -10,16 +10,22 @@ from sqlalchemy.orm import Session
 from broadcaster.db.models import Slot
 from broadcaster.errors import BadInput, Conflict
 from broadcaster.schedule.book import bookings_between, clash_messages, describe, get_slot
+from broadcaster.schedule.limits import Limits
 from broadcaster.schedule.overlaps import Booking, clashes
 from broadcaster.schedule.times import show_local
 from broadcaster.states import SlotStatus
 
 
 def move_slot(
-    session: Session, slot_id: int, start: datetime, zone: ZoneInfo, now: datetime
+    session: Session,
+    slot_id: int,
+    start: datetime,
+    zone: ZoneInfo,
+    now: datetime,
+    limits: Limits | None = None,
 ) -> tuple[Slot, bool]:
     """Move a scheduled slot to `start`; returns (slot, changed). Refuses the past, slots
-    that are on air or over, and overlaps (naming the slot hit)."""
+    that are on air or over, overlaps (naming the slot hit) and starts beyond the horizon."""
     slot = get_slot(session, slot_id)
     if slot.status != SlotStatus.SCHEDULED:
         raise BadInput(f"{describe(slot, zone)} is {slot.status}; only scheduled slots can move")
@@ -32,6 +38,7 @@ def move_slot(
             f"start: {show_local(start, zone)} is in the past "
             f"(now {show_local(now, zone)} {zone.key})"
         )
+    (limits or Limits()).check_start(start, now, zone, "start")
     end = start + (slot.end - slot.start)
     moved = Booking(
         f"slot {slot.id} moved to {show_local(start, zone)}",

@@ -15,6 +15,12 @@ from broadcaster.errors import BadInput
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+"""Times typed are within these years: every zone and both databases can show them."""
+LONGEST_DURATION = timedelta(days=36_600)
+"""No duration typed means more than a century: added to now it stays on the calendar
+(the station's own limits, `[station] longest_slot` and `horizon_days`, are far tighter)."""
+
 
 def parse_time(text: str, zone: ZoneInfo, field: str = "time") -> datetime:
     """An aware UTC datetime from operator input; naive times are in the station's zone."""
@@ -28,9 +34,18 @@ def parse_time(text: str, zone: ZoneInfo, field: str = "time") -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise BadInput(f"{field}: {text!r} is not a valid time ({exc})") from None
-    if parsed.tzinfo is None:
-        parsed = _localise(parsed, zone, field, text)
-    return parsed.astimezone(UTC)
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise _out_of_range(field, text)
+    try:
+        if parsed.tzinfo is None:
+            parsed = _localise(parsed, zone, field, text)
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise _out_of_range(field, text) from None
+
+
+def _out_of_range(field: str, text: str) -> BadInput:
+    return BadInput(f"{field}: {text!r} is out of range (years {FIRST_YEAR} to {LAST_YEAR})")
 
 
 def _localise(naive: datetime, zone: ZoneInfo, field: str, text: str) -> datetime:
@@ -47,9 +62,16 @@ def parse_duration(text: str, field: str = "duration") -> timedelta:
     if not value or not match or not any(match.groups()):
         raise BadInput(f"{field}: {text!r} is not a duration; use e.g. 90s, 25m or 1h30m")
     hours, minutes, seconds = match.groups()
-    delta = timedelta(hours=int(hours or 0), minutes=int(minutes or 0), seconds=float(seconds or 0))
+    try:
+        delta = timedelta(
+            hours=int(hours or 0), minutes=int(minutes or 0), seconds=float(seconds or 0)
+        )
+    except (OverflowError, ValueError):
+        delta = LONGEST_DURATION * 2
     if delta <= timedelta(0):
         raise BadInput(f"{field}: {text!r} must be longer than zero")
+    if delta > LONGEST_DURATION:
+        raise BadInput(f"{field}: {text!r} is too long (at most {LONGEST_DURATION.days} days)")
     return delta
 
 

@@ -11,7 +11,15 @@ from fastapi.responses import Response
 from fastapi.telemetry import TelemetryConfig
 
 from broadcaster.station import Station
-from broadcaster.web import errors, metrics, pages, routes_episodes, routes_schedule
+from broadcaster.web import (
+    errors,
+    metrics,
+    pages,
+    routes_callins,
+    routes_episodes,
+    routes_provinces,
+    routes_schedule,
+)
 from broadcaster.web.auth import Caller, Sessions, SignInLimiter
 from broadcaster.web.context import WebContext, reader
 from broadcaster.web.jobs import PreparationJobs
@@ -67,9 +75,12 @@ def create_app(station: Station, *, session_secret: str | None = None) -> FastAP
     )
     app.state.web = ctx
     app.add_middleware(BodyLimit)
+    app.add_middleware(routes_callins.WebhookFastPath)
     errors.install(app)
     app.include_router(routes_schedule.router)
     app.include_router(routes_episodes.router)
+    app.include_router(routes_provinces.router)
+    app.include_router(routes_callins.router)
     app.include_router(pages.router)
     scrape = metrics.Scrape(station, jobs)
 

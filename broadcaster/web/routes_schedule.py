@@ -1,4 +1,4 @@
-"""Health, the schedule and its slots, the as-run log, provinces, the ICS feed."""
+"""Health, the schedule and its slots, the as-run log, the ICS feed."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from sqlalchemy.orm import joinedload
 from broadcaster import asrun as log
 from broadcaster import on_air
 from broadcaster.daemon.lease import current_holder
-from broadcaster.db.models import Province, Slot
+from broadcaster.db.models import Slot
 from broadcaster.errors import BadInput, NotFound
 from broadcaster.schedule import book, export
 from broadcaster.schedule.feed import feed_slots
+from broadcaster.schedule.limits import Limits
 from broadcaster.schedule.lock import lock_schedule
 from broadcaster.schedule.move import move_slot
 from broadcaster.schedule.times import parse_time
@@ -29,7 +30,6 @@ from broadcaster.web.models import (
     TIME_SCHEMA,
     AsRunOut,
     HealthOut,
-    ProvinceOut,
     SlotIn,
     SlotMove,
     SlotOut,
@@ -174,7 +174,8 @@ def add_slots(ctx: Ctx, _caller: Writer, body: SlotIn) -> Any:
             repeat=body.repeat,
         )
         try:
-            slots = book.add_slots(session, request, zone, now, origin="web")
+            limits = Limits.of(ctx.station.settings)
+            slots = book.add_slots(session, request, zone, now, origin="web", limits=limits)
         except NotFound as exc:  # the episode named in the body: the body is at fault
             return bad_input_response(BadInput(f"episode_id: {exc}"), 422)
         except (ValueError, TypeError, OverflowError, IndexError, KeyError) as exc:
@@ -196,7 +197,8 @@ def move(ctx: Ctx, _caller: Writer, slot_id: SlotId, body: SlotMove) -> Any:
     start = when(ctx, body.start, "start")
     with ctx.station.sessions.begin() as session:
         lock_schedule(session)
-        slot, _changed = move_slot(session, slot_id, start, zone, now)
+        limits = Limits.of(ctx.station.settings)
+        slot, _changed = move_slot(session, slot_id, start, zone, now, limits)
         return book.slot_json(slot, zone, with_title=True)
 
 
@@ -228,31 +230,7 @@ def asrun(ctx: Ctx, _caller: Reader, from_: FromQ = None, to: ToQ = None) -> Any
     start, end = _range(ctx, from_, to)
     with ctx.station.sessions() as session:
         zone = ctx.station.settings.zone
-        return [log.leg_json(leg, zone) for leg in log.legs_between(session, start, end)]
-
-
-@router.get(
-    "/api/provinces",
-    response_model_exclude_unset=True,
-    response_model=list[ProvinceOut],
-    tags=["provinces"],
-    responses=ERROR_RESPONSES,
-)
-def provinces(ctx: Ctx, _caller: Reader) -> Any:
-    """The provinces carried, and whether each has a relay to watch (its URL stays private)."""
-    with ctx.station.sessions() as session:
-        rows = session.scalars(
-            select(Province).where(Province.active.is_(True)).order_by(Province.position)
-        )
-        return [
-            {
-                "code": p.code,
-                "name": p.name,
-                "name_km": p.name_km,
-                "relay_configured": bool(p.relay),
-            }
-            for p in rows
-        ]
+        return log.asrun_rows(session, log.legs_between(session, start, end), zone)
 
 
 @router.get(

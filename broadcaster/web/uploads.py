@@ -22,6 +22,7 @@ from fastapi import Request
 from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
 
+from broadcaster.files import private_dir
 from broadcaster.web.errors import ApiError
 
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".mp2", ".wma")
@@ -121,10 +122,11 @@ class _Receiver:
             if self.upload.path is not None:
                 raise ApiError(400, "file: send one file per upload", "file")
             label = safe_label(options[b"filename"].decode("utf-8", "replace"))
-            self.folder.mkdir(parents=True, exist_ok=True)
+            private_dir(self.folder)
             path = self.folder / f"{uuid.uuid4().hex}{stored_suffix(label)}"
             self.upload.path, self.upload.file_name, self._is_file = path, label, True
-            self._fh = open(path, "xb")  # noqa: SIM115  (closed in part_end / close)
+            # 0600 whatever the umask; closed in part_end / close
+            self._fh = os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb")
             self._opened.append(self._fh)
         elif b"filename" in options:
             self._name = None  # another file field: ignored, not stored
@@ -222,6 +224,6 @@ async def receive(request: Request, folder: Path, limit: int) -> Upload:
 
 
 def free_bytes(folder: Path) -> int:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     stats = os.statvfs(folder)
     return stats.f_bavail * stats.f_frsize

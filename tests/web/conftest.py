@@ -56,11 +56,21 @@ def write_config(folder: Path, extra: str = "", sign_ins: int = 10_000) -> Path:
     return path
 
 
+GATEWAY_TOKEN = "gw_" + "g" * 40
+"""The call-in webhook's token (`$CALLIN_WEBHOOK_TOKEN`) in the served app."""
+CALLER_KEY = "test-caller-hash-key"
+
+
 def serve(
-    folder: Path, db_url: str, extra_config: str = "", sign_ins: int = 10_000
+    folder: Path,
+    db_url: str,
+    extra_config: str = "",
+    sign_ins: int = 10_000,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Api]:
     config = write_config(folder, extra_config, sign_ins)
-    settings = load_settings(config, env={"BROADCASTER_DB": db_url})
+    secrets = {"CALLIN_WEBHOOK_TOKEN": GATEWAY_TOKEN, "CALLER_HASH_KEY": CALLER_KEY}
+    settings = load_settings(config, env={"BROADCASTER_DB": db_url, **secrets, **(env or {})})
     initialise(settings)
     station = Station.open(settings)
     with station.sessions.begin() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,14 @@ import pytest
 import requests
 
 from tests.conftest import add_episode_row
-from tests.web.conftest import Api, serve
+from tests.web.conftest import GATEWAY_TOKEN, Api, serve
 from tests.web.helpers import later, stored, tone
 
 WRONG = "bc_" + "x" * 43
 PUBLIC = {"anonymous": 200, "wrong": 200, "organiser": 200, "operator": 200}
 READ = {"anonymous": 401, "wrong": 401, "organiser": 200, "operator": 200}
+GATEWAY_ONLY = {"anonymous": 401, "wrong": 401, "organiser": 401, "operator": 401}
+"""The call-in webhook takes the gateway's token, no user's."""
 
 
 def write(ok: int) -> dict[str, int]:
@@ -51,6 +54,12 @@ def test_role_matrix(api: Api) -> None:
     job = wait_for_job(api, uploaded.json()["id"])
     assert job["state"] == "done", job
 
+    at = datetime.now(UTC).isoformat()
+    delivery = {"json": {"delivery_id": "roles-1", "from": "012 345 678", "at": at}}
+    call = api.call("POST", "/api/callins", GATEWAY_TOKEN, **delivery)
+    assert call.status_code == 201, call.text
+    screened = {"json": {"state": "done"}}
+
     def upload() -> dict[str, Any]:
         return {"files": {"file": ("talk.mp3", audio.read_bytes())}, "data": {"title": "Again"}}
 
@@ -74,6 +83,10 @@ def test_role_matrix(api: Api) -> None:
         ("PATCH", f"/api/slots/{to_move}", lambda: {"json": {"start": later(40)}}, write(200)),
         ("DELETE", f"/api/slots/{to_cancel}", dict, write(200)),
         ("POST", "/api/episodes", upload, write(202)),
+        ("POST", "/api/callins", lambda: delivery, GATEWAY_ONLY),
+        ("GET", "/api/callins", dict, write(200)),  # the queue: operators only
+        ("PATCH", f"/api/callins/{call.json()['id']}", lambda: screened, write(200)),
+        ("GET", "/api/reports/callins", dict, READ),  # figures: organisers too
     ]
     callers = {
         "anonymous": None,

@@ -11,7 +11,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -101,9 +101,10 @@ def test_run_serves_the_api_while_airing(
             (slot_id, "facebook"),
         }, log.read_text()
         assert health["leader"]
+        in_300_days = datetime.now(UTC) + timedelta(days=300)  # within [station] horizon_days
         later = requests.post(
             url + "/api/slots",
-            json={"episode_id": episode, "start": "2099-01-01 19:00"},
+            json={"episode_id": episode, "start": f"{in_300_days:%Y-%m-%dT%H:%M:00Z}"},
             headers=auth,
             timeout=10,
         )
