@@ -26,7 +26,7 @@ from broadcaster.audio.silence import (
     silence_threshold,
 )
 from broadcaster.errors import BadInput
-from broadcaster.privacy import child_env
+from broadcaster.outputs.spawn import spawn, stop_process
 from broadcaster.schedule.times import format_duration
 
 READ_BYTES = 1 << 16
@@ -72,9 +72,7 @@ def analyse(
     envelope = Envelope()
     reported = -1.0
     with ffmpeg.log_file() as err:
-        proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, env=child_env()
-        )
+        proc = spawn(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
         assert proc.stdout is not None
         try:
             while block := proc.stdout.read(READ_BYTES):
@@ -86,7 +84,7 @@ def analyse(
                         on_fraction(fraction)
             code = proc.wait()
         finally:
-            ffmpeg.stop(proc)
+            stop_process(proc, 0)
         log = ffmpeg.read_log(err)
     envelope.close()
     loudness = parse_summary(log)

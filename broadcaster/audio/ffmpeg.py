@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from broadcaster.files import CHILD_UMASK
+from broadcaster.outputs.progress import ProgressParser
 from broadcaster.privacy import child_env
 
 FFMPEG = "ffmpeg"
@@ -91,13 +92,15 @@ class ProgressPipe:
             self.write_fd = -1
 
     def follow(self, on_seconds: Callable[[float], None]) -> None:
-        """Read until ffmpeg closes the pipe, reporting the output time in seconds."""
+        """Read until ffmpeg closes the pipe, reporting the output time in seconds (the
+        heartbeat read as playout reads it: `outputs.progress`)."""
+        parser = ProgressParser()
         with os.fdopen(self.read_fd, "rb") as fh:
             self.read_fd = -1
             for raw in fh:
-                key, _, value = raw.decode("ascii", errors="replace").strip().partition("=")
-                if key == "out_time_us" and value.lstrip("-").isdigit():
-                    on_seconds(max(0, int(value)) / 1e6)
+                beat = parser.feed(raw.decode("ascii", errors="replace"))
+                if beat is not None:
+                    on_seconds(beat.out_time_s)
 
     def close(self) -> None:
         self.close_writer()
@@ -121,9 +124,3 @@ def run(args: Sequence[str], *, timeout: float | None = None) -> tuple[int, Log]
         )
         return proc.returncode, read_log(err)
 
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """End a child that is still running (after an error on our side) and reap it."""
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()

@@ -20,8 +20,7 @@ from broadcaster.audio.intro_outro import OUTPUT_RATE
 from broadcaster.audio.loudness import FILTER as EBUR128
 from broadcaster.audio.loudness import GainPlan, Loudness, limiter_filters, parse_summary
 from broadcaster.audio.silence import Trim
-from broadcaster.files import CHILD_UMASK
-from broadcaster.privacy import child_env
+from broadcaster.outputs.spawn import spawn, stop_process
 
 BITRATE = "192k"
 FADE_IN_S = 0.05
@@ -129,30 +128,24 @@ def render(
     meter += ["-af", EBUR128, "-f", "null", "-"]
     with ffmpeg.log_file() as encode_err, ffmpeg.log_file() as meter_err:
         try:
-            encoder = subprocess.Popen(
+            encoder = spawn(
                 encode,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=encode_err,
                 pass_fds=(progress.write_fd,),
-                env=child_env(),
-                umask=CHILD_UMASK,
             )
         except BaseException:
             progress.close()
             raise
         assert encoder.stdout is not None
         try:
-            measurer = subprocess.Popen(
-                meter,
-                stdin=encoder.stdout,
-                stdout=subprocess.DEVNULL,
-                stderr=meter_err,
-                env=child_env(),
+            measurer = spawn(
+                meter, stdin=encoder.stdout, stdout=subprocess.DEVNULL, stderr=meter_err
             )
         except BaseException:
             progress.close()
-            ffmpeg.stop(encoder)
+            stop_process(encoder, 0)
             raise
         encoder.stdout.close()  # the meter holds the pipe now
         try:
@@ -164,8 +157,8 @@ def render(
             measured = measurer.wait()
         finally:
             progress.close()
-            ffmpeg.stop(encoder)
-            ffmpeg.stop(measurer)
+            stop_process(encoder, 0)
+            stop_process(measurer, 0)
         if encoded != 0:
             raise RuntimeError(f"encoding failed: {ffmpeg.read_log(encode_err).reason()}")
         meter_log = ffmpeg.read_log(meter_err)

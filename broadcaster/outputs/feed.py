@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import subprocess
 import threading
 import time
 from typing import IO, Protocol
@@ -139,15 +138,3 @@ class PcmFeeder(threading.Thread):
             if self.released is None:
                 self.released = time.monotonic()
             self._write(data)
-
-
-def stop_process(proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
-    """SIGTERM, then SIGKILL if it has not ended within `timeout`."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()

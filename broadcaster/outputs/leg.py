@@ -24,9 +24,9 @@ from typing import IO, TYPE_CHECKING, Protocol
 
 from broadcaster.outputs.causes import classify, mask
 from broadcaster.outputs.encoder import Encoder, text
-from broadcaster.outputs.feed import Pcm, PcmFeeder, RelayTap, stop_process
+from broadcaster.outputs.feed import Pcm, PcmFeeder, RelayTap
 from broadcaster.outputs.pacing import PCM_FORMAT, Pacer, pcm_bytes
-from broadcaster.outputs.spawn import close_pipes, spawn
+from broadcaster.outputs.spawn import close_pipes, spawn, stop_process
 
 if TYPE_CHECKING:
     from broadcaster.outputs.programme import Programme, Reader

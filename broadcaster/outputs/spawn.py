@@ -1,4 +1,5 @@
-"""Every ffmpeg of playout is started here, prefixed with `setpriv --pdeathsig KILL`.
+"""Every ffmpeg is started here (playout and preparation), prefixed with `setpriv
+--pdeathsig KILL`, and stopped here.
 
 So it is killed if the daemon dies (kill -9), and an orphan never keeps a mount or a
 stream key busy for the daemon that takes over. Linux sends that signal when the *thread*
@@ -25,6 +26,23 @@ def spawn(args: list[str], **popen: Any) -> subprocess.Popen[bytes]:
     popen.setdefault("env", child_env())
     popen.setdefault("umask", CHILD_UMASK)
     return subprocess.Popen([*DIE_WITH_DAEMON, *args], **popen)
+
+
+def stop_process(proc: subprocess.Popen[bytes] | None, timeout: float = 5.0) -> None:
+    """End `proc` and reap it: SIGTERM (ffmpeg finishes its file), SIGKILL if it has not
+    ended within `timeout`; `timeout` 0 kills at once (its output is not wanted)."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        if timeout <= 0:
+            proc.kill()
+        else:
+            proc.terminate()
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    proc.wait()
 
 
 def close_pipes(proc: subprocess.Popen[bytes] | None) -> None:
