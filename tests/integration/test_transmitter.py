@@ -282,4 +282,8 @@ def test_a_hundred_short_slots_leave_no_threads_descriptors_or_processes_behind(
         statuses = [r.status for r in s.scalars(select(AsRunLeg)).all()]
     station.close()
     assert statuses.count("aired") == 2 * SHORT_SLOTS, sorted(set(statuses))
-    assert shapes[3] == shapes[SHORT_SLOTS - 4], shapes
+    first, last = shapes[3], shapes[SHORT_SLOTS - 4]
+    assert first[1:] == last[1:], shapes  # descriptors and ffmpeg children: exactly
+    # Threads: APScheduler's pool starts its (at most 8) workers only as jobs overlap, so
+    # a few more may exist late in the run; a leak would add one or more per slot (93 here).
+    assert 0 <= last[0] - first[0] <= 8, shapes
