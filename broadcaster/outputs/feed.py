@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 PREAMBLE = 12
 """Bytes the encoder must get to open its input (ffmpeg reads 10 to look for an ID3 tag)."""
-CHUNK = 7680
-"""40 ms of PCM: the feeder's step (fewer wake-ups; the pacer's lead is 100 ms)."""
+CHUNK = pcm_bytes(0.1)
+"""100 ms of PCM: the feeder's step, as the transmitter's pump (ten wake-ups a second; the
+encoder is handed each step as its first sample falls due, the pacer's lead ahead)."""
 BIGGEST_WRITE = 65536
 
 
@@ -126,7 +127,7 @@ class PcmFeeder(threading.Thread):
         read = getattr(self.decoder, "read1", self.decoder.read)  # what is there, not more
         while not self.stopping.is_set() and not self.pacer.done(self.sent):
             elapsed = time.monotonic() - self.anchor
-            wait = self.pacer.pause(elapsed, self.sent, CHUNK, longest=0.04)
+            wait = self.pacer.pause(elapsed, self.sent, CHUNK, longest=0.1)
             if wait > 0:
                 self.stopping.wait(wait)
                 continue

@@ -41,10 +41,13 @@ class RtmpLeg(FfmpegLeg):
         return ["-re", "-thread_queue_size", "64", "-stream_loop", "-1", "-i", str(self.card_loop)]
 
     def output_args(self, segment: Segment) -> list[str]:
-        # ffmpeg's `fast` AAC coder: about half the CPU of its default (`twoloop`, measured
-        # for B2), transparent enough for speech at 128 kb/s on Facebook's ingest.
+        # ffmpeg's `fast` AAC coder (about half the CPU of its default `twoloop` on speech)
+        # without its mid/side stereo search (half of what is left): the two channels are
+        # coded apart at 64 kb/s each, ample for speech on Facebook's ingest, which
+        # re-encodes what viewers hear anyway. Measured for B2 (bench/RESULTS.md).
         return [
             "-map", "1:v:0", "-map", "0:a:0", "-c:v", "copy",
-            "-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k", "-ar", "48000", "-ac", "2",
+            "-c:a", "aac", "-aac_coder", "fast", "-aac_ms", "0",
+            "-b:a", "128k", "-ar", "48000", "-ac", "2",
             "-shortest", "-flvflags", "no_duration_filesize", "-f", "flv", self.url,
         ]  # fmt: skip
