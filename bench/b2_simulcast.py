@@ -10,10 +10,11 @@ the RTMP encoder: their CPU as this process's waited-for
 children) and this Python process (the daemon's part: the pump, the sender, the feeder,
 supervision). Each process's share is also sampled from /proc every 0.2 s while it runs
 (the last moments before it exits are missed there, not in the total); the sampler's own
-thread CPU is measured and left out of this process's figure (the daemon has no sampler). In the same run, a
-plain ffmpeg command sends the same card PNG (`-loop 1`, x264 veryfast) and AAC to the same
-nginx-rtmp for N seconds. Both are scaled to CPU seconds per hour of airtime (N s; the
-transmitter's few seconds on the mount before and after the slot are counted in ours).
+thread CPU is measured and left out of this process's figure (the daemon has no sampler).
+In the same run, a plain ffmpeg command sends the same card PNG (`-loop 1`, x264
+veryfast) and AAC to the same nginx-rtmp for N seconds. Both are scaled to CPU seconds per
+hour of airtime (N s; the transmitter's few seconds on the mount before and after the slot
+are counted in ours).
 Target ratio (SPEC B2) at most 0.12 (it was 0.25).
 `B2_SECONDS` changes N (default 60).
 """
