@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, contains_eager
@@ -72,16 +72,17 @@ def _day(value: str, default: date) -> date:
 
 
 def read_filters(
-    ctx: WebContext,
-    from_: str = "",
-    to: str = "",
-    episode: str = "",
-    partner: str = "",
-    province: str = "",
-    destination: str = "",
-    status: str = "",
-    page: str = "1",
+    ctx: Ctx,
+    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
+    to: Annotated[str, Query(max_length=20)] = "",
+    episode: Param = "",
+    partner: Param = "",
+    province: Param = "",
+    destination: Param = "",
+    status: Param = "",
+    page: Annotated[str, Query(max_length=8)] = "1",
 ) -> LogFilters:
+    """The filters from the query string (the log page and its CSV read the same ones)."""
     today = ctx.station.clock().astimezone(ctx.station.settings.zone).date()
     last = _day(to, today)
     first = _day(from_, last - timedelta(days=DEFAULT_DAYS))
@@ -97,6 +98,9 @@ def read_filters(
         status.strip() if status.strip() in tuple(LegStatus) else "",
         max(1, int(page)) if page.isdigit() and len(page) < 7 else 1,
     )
+
+
+Filters = Annotated[LogFilters, Depends(read_filters)]
 
 
 def partners_in(session: Session) -> dict[str, list[int]]:
@@ -179,20 +183,7 @@ def rows_of(
 
 
 @router.get("/log", response_class=HTMLResponse)
-def airtime_log(
-    request: Request,
-    ctx: Ctx,
-    caller: Person,
-    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
-    to: Annotated[str, Query(max_length=20)] = "",
-    episode: Param = "",
-    partner: Param = "",
-    province: Param = "",
-    destination: Param = "",
-    status: Param = "",
-    page: Annotated[str, Query(max_length=8)] = "1",
-) -> Response:
-    f = read_filters(ctx, from_, to, episode, partner, province, destination, status, page)
+def airtime_log(request: Request, ctx: Ctx, caller: Person, f: Filters) -> Response:
     with ctx.station.sessions() as session:
         partners = partners_in(session)
         query = filtered(ctx, f, partners)
@@ -226,19 +217,8 @@ def airtime_log(
 
 
 @router.get("/log.csv")
-def airtime_log_csv(
-    ctx: Ctx,
-    _caller: Person,
-    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
-    to: Annotated[str, Query(max_length=20)] = "",
-    episode: Param = "",
-    partner: Param = "",
-    province: Param = "",
-    destination: Param = "",
-    status: Param = "",
-) -> Response:
+def airtime_log_csv(ctx: Ctx, _caller: Person, f: Filters) -> Response:
     """Every leg the filters keep (not only one page), as a spreadsheet opens it."""
-    f = read_filters(ctx, from_, to, episode, partner, province, destination, status)
     with ctx.station.sessions() as session:
         query = filtered(ctx, f, partners_in(session))
         rows = rows_of(session, ctx, f, query, None)

@@ -144,6 +144,20 @@ def _status(exc: BadInput) -> int:
     return 409 if isinstance(exc, Conflict) else 422
 
 
+def _refused(
+    request: Request,
+    ctx: WebContext,
+    caller: Caller,
+    week: str,
+    exc: BadInput,
+    slot_id: int | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    """The week again, with what was refused and why beside the form (409 or 422)."""
+    refusal = refusal_of(exc, slot_id, values)
+    return _week_page(request, ctx, caller, week_start(ctx, week), refusal, status=_status(exc))
+
+
 @router.post("/week/slots", response_class=HTMLResponse)
 def add_slot(
     request: Request,
@@ -187,10 +201,7 @@ def add_slot(
             except (ValueError, TypeError, OverflowError, IndexError, KeyError) as exc:
                 raise BadInput(f"repeat: {repeat!r} is not a usable RRULE ({exc})") from None
     except BadInput as exc:
-        monday = week_start(ctx, week or start)
-        return _week_page(
-            request, ctx, caller, monday, refusal_of(exc, None, values), status=_status(exc)
-        )
+        return _refused(request, ctx, caller, week or start, exc, None, values)
     return _back(ctx, moment, "booked")
 
 
@@ -214,9 +225,7 @@ def move(
             lock_schedule(session)
             move_slot(session, slot_id, moment, zone, now)
     except BadInput as exc:
-        monday = week_start(ctx, week)
-        refusal = refusal_of(exc, slot_id, {"start": start})
-        return _week_page(request, ctx, caller, monday, refusal, status=_status(exc))
+        return _refused(request, ctx, caller, week, exc, slot_id, {"start": start})
     return _back(ctx, moment, "moved")
 
 
@@ -239,8 +248,5 @@ def cancel(
             slot, _changed = book.cancel_slot(session, slot_id, zone, now)
             moment = slot.start
     except BadInput as exc:
-        monday = week_start(ctx, week)
-        return _week_page(
-            request, ctx, caller, monday, refusal_of(exc, slot_id), status=_status(exc)
-        )
+        return _refused(request, ctx, caller, week, exc, slot_id)
     return _back(ctx, moment, "cancelled")
