@@ -194,6 +194,20 @@ def figures(name: str, data: dict[str, Any]) -> tuple[float, float]:
     return rate, p99
 
 
+def load_server(server: subprocess.Popen[bytes], port: int) -> dict[str, Any]:
+    """`load` on `server` once it listens, with the server's CPU seconds meanwhile; the
+    server is stopped after."""
+    try:
+        wait_listening(port, server)
+        before = cpu_s(server.pid)
+        data = load(port, RATE, SECONDS)
+        data["cpu_s"] = cpu_s(server.pid) - before
+        return data
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
 def main() -> list[Verdict]:
     exe = Path(sys.executable).with_name("broadcaster")
     with tempfile.TemporaryDirectory(prefix="b5-") as tmp:
@@ -207,14 +221,7 @@ def main() -> list[Verdict]:
         }
         subprocess.run([str(exe), "init"], cwd=folder, env=env, check=True, capture_output=True)
         server = subprocess.Popen([str(exe), "web"], cwd=folder, env=env)
-        try:
-            wait_listening(port, server)
-            before = cpu_s(server.pid)
-            data = load(port, RATE, SECONDS)
-            data["cpu_s"] = cpu_s(server.pid) - before
-        finally:
-            server.terminate()
-            server.wait(20)
+        data = load_server(server, port)
         db = sqlite3.connect(folder / "var" / "broadcaster.db")
         rows = db.execute("select count(*), count(distinct delivery_id) from callins").fetchone()
         db.close()
@@ -234,14 +241,7 @@ def main() -> list[Verdict]:
              "--log-level", "warning", "--no-access-log"],
             cwd=folder,
         )  # fmt: skip
-        try:
-            wait_listening(base_port, baseline)
-            before = cpu_s(baseline.pid)
-            base = load(base_port, RATE, SECONDS)
-            base["cpu_s"] = cpu_s(baseline.pid) - before
-        finally:
-            baseline.terminate()
-            baseline.wait(20)
+        base = load_server(baseline, base_port)
         figures("baseline", base)
     verdicts = [
         Verdict("B5 webhook calls accepted a second (30 s)", rate, 1000, "/s", at_most=False),

@@ -123,4 +123,3 @@ def run(args: Sequence[str], *, timeout: float | None = None) -> tuple[int, Log]
             umask=CHILD_UMASK,
         )
         return proc.returncode, read_log(err)
-

@@ -186,7 +186,11 @@ class ProvinceCarriage(Base):
         UniqueConstraint("slot_id", "province_code"),
         Index(
             "ix_province_carriage_report",
-            "province_code", "status", "slot_start", "scheduled_s", "carried_s",
+            "province_code",
+            "status",
+            "slot_start",
+            "scheduled_s",
+            "carried_s",
         ),
     )
 

@@ -75,8 +75,7 @@ def to_table(
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(
-            _pad(cell, w, right=num)
-            for cell, w, num in zip(cells, widths, numeric, strict=True)
+            _pad(cell, w, right=num) for cell, w, num in zip(cells, widths, numeric, strict=True)
         ).rstrip()
 
     lines = [line(cols), line(["-" * w for w in widths])]

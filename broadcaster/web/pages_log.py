@@ -71,6 +71,15 @@ def _day(value: str, default: date) -> date:
     return day if 1900 <= day.year <= 9000 else default
 
 
+def days_asked(ctx: WebContext, from_: str, to: str) -> tuple[date, date]:
+    """The first and last days asked for (`YYYY-MM-DD`, in either order), by default the
+    last `DEFAULT_DAYS` up to today in the station's zone."""
+    today = ctx.station.clock().astimezone(ctx.station.settings.zone).date()
+    last = _day(to, today)
+    first = _day(from_, last - timedelta(days=DEFAULT_DAYS))
+    return (last, first) if last < first else (first, last)
+
+
 def read_filters(
     ctx: Ctx,
     from_: Annotated[str, Query(alias="from", max_length=20)] = "",
@@ -83,11 +92,7 @@ def read_filters(
     page: Annotated[str, Query(max_length=8)] = "1",
 ) -> LogFilters:
     """The filters from the query string (the log page and its CSV read the same ones)."""
-    today = ctx.station.clock().astimezone(ctx.station.settings.zone).date()
-    last = _day(to, today)
-    first = _day(from_, last - timedelta(days=DEFAULT_DAYS))
-    if last < first:
-        first, last = last, first
+    first, last = days_asked(ctx, from_, to)
     return LogFilters(
         first,
         last,

@@ -5,6 +5,7 @@ partner (SVG drawn here), and the reports as CSV, as `broadcaster report ...` wr
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from broadcaster.web.charts import bar_chart
 from broadcaster.web.context import WebContext
 from broadcaster.web.i18n import Words
 from broadcaster.web.pages_common import Ctx, Person, render, svg, words_for
-from broadcaster.web.pages_log import DEFAULT_DAYS, _day
+from broadcaster.web.pages_log import days_asked
 
 router = APIRouter(include_in_schema=False)
 DayQ = Annotated[str, Query(max_length=20)]
@@ -31,11 +32,7 @@ STATUSES = ("full", "partial", "none", "unknown")
 def period(ctx: WebContext, from_: str, to: str) -> tuple[date, date, datetime, datetime]:
     """The days asked for (default: the last 30) and their edges in the station's zone."""
     zone = ctx.station.settings.zone
-    today = ctx.station.clock().astimezone(zone).date()
-    last = _day(to, today)
-    first = _day(from_, last - timedelta(days=DEFAULT_DAYS))
-    if last < first:
-        first, last = last, first
+    first, last = days_asked(ctx, from_, to)
     start = datetime.combine(first, time(0), zone)
     return first, last, start, datetime.combine(last + timedelta(days=1), time(0), zone)
 
@@ -116,11 +113,26 @@ def provinces_page(
     )
 
 
-def _csv(body: str, name: str) -> Response:
+def _report_csv(
+    ctx: WebContext,
+    from_: str,
+    to: str,
+    name: str,
+    report: Callable[[Session, datetime, datetime], list[dict[str, Any]]],
+    columns: Sequence[str],
+) -> Response:
+    """A report for the days asked for, as `broadcaster report ... --format csv` writes it."""
+    first, last, start, end = period(ctx, from_, to)
+    with ctx.station.sessions() as session:
+        body = render_report(report(session, start, end), Format.csv, columns)
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{name}-{first.isoformat()}-{last.isoformat()}.csv"'
+            )
+        },
     )
 
 
@@ -133,11 +145,12 @@ def airtime_csv(
     by: airtime.By = airtime.By.province,
 ) -> Response:
     """`broadcaster report airtime --by BY --format csv` for these days."""
-    first, last, start, end = period(ctx, from_, to)
-    with ctx.station.sessions() as session:
-        rows = airtime.airtime_report(session, ctx.station.settings.zone, start, end, by)
-    body = render_report(rows, Format.csv, airtime.columns(by))
-    return _csv(body, f"airtime-{by.value}-{first.isoformat()}-{last.isoformat()}")
+    zone = ctx.station.settings.zone
+
+    def report(session: Session, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        return airtime.airtime_report(session, zone, start, end, by)
+
+    return _report_csv(ctx, from_, to, f"airtime-{by.value}", report, airtime.columns(by))
 
 
 @router.get("/reports/callins.csv")
@@ -149,8 +162,9 @@ def callins_csv(
     by: callins.By = callins.By.province,
 ) -> Response:
     """`broadcaster report callins --by BY --format csv` for these days."""
-    first, last, start, end = period(ctx, from_, to)
-    with ctx.station.sessions() as session:
-        rows = callins.callins_report(session, by, start, end, ctx.station.settings.zone)
-    body = render_report(rows, Format.csv, callins.COLUMNS)
-    return _csv(body, f"callins-{by.value}-{first.isoformat()}-{last.isoformat()}")
+    zone = ctx.station.settings.zone
+
+    def report(session: Session, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        return callins.callins_report(session, by, start, end, zone)
+
+    return _report_csv(ctx, from_, to, f"callins-{by.value}", report, callins.COLUMNS)
