@@ -197,7 +197,7 @@ class FfmpegLeg(ABC):
             audio_in, until = PIPE_INPUT, []
         return [
             "ffmpeg", "-hide_banner", "-loglevel", "warning",
-            "-nostats", "-progress", "pipe:1", "-stats_period", "1",
+            "-nostats", "-progress", "pipe:1", "-stats_period", "0.5",
             *audio_in, *self.extra_inputs(), *until,
             *self.output_args(segment),
         ]  # fmt: skip

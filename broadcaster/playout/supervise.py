@@ -39,7 +39,9 @@ out: enough to spawn and connect, so the offset it plays from is the slot's at t
 STALL_GAP_S = 2.5
 """A leg whose progress (bytes leaving for its server) is this long overdue is off air: a
 gap opens from the last progress seen, and closes when progress resumes or the leg is
-restarted (after `Timing.stall_s`). Progress comes at least every second when all is well."""
+restarted (after `Timing.stall_s`). Progress comes every half second from a leg's ffmpeg
+(so a gap starts at most that long before its audio truly stopped), and with every chunk
+the radio's transmitter sends, when all is well."""
 ARM_LEAD_S = 3.0
 """Call `air_slot` / `SlotAiring.start()` at least this long before the slot's start."""
 END_GRACE_S = 1.0
